@@ -1,0 +1,231 @@
+"""The vLLM stand-in, run as a process (loopback only)."""
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+STANDIN = Path(__file__).resolve().parents[1] / "vllm_standin" / "vllm_standin.py"
+GIB = 1 << 30
+
+MESSAGE = (
+    "ValueError: Free memory on device cuda:0 ({free}/{total} GiB) on startup is less than "
+    "desired GPU memory utilization ({util}, {req} GiB). Decrease GPU memory utilization or "
+    "reduce GPU memory used by other processes."
+)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fake_meminfo(tmp_path, total_kb, available_kb):
+    path = tmp_path / "meminfo"
+    path.write_text(
+        "MemTotal:       %d kB\nMemFree:         1024 kB\nMemAvailable:   %d kB\n"
+        "Buffers:           0 kB\n" % (total_kb, available_kb)
+    )
+    return path
+
+
+def run(args, env=None, timeout=30):
+    full_env = dict(os.environ, **(env or {}))
+    if not env or "VLLM_STANDIN_MEMINFO" not in env:
+        full_env.pop("VLLM_STANDIN_MEMINFO", None)
+    return subprocess.run([sys.executable, str(STANDIN)] + args, env=full_env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def start(args, env=None):
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.Popen([sys.executable, str(STANDIN)] + args, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def get(port, path, headers=None):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def wait_healthy(proc, port, deadline=20.0):
+    refused = 0
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            status, _ = get(port, "/health")
+            return status, refused
+        except urllib.error.URLError as exc:
+            assert isinstance(exc.reason, ConnectionRefusedError), exc
+            refused += 1
+            time.sleep(0.05)
+    raise AssertionError("stand-in on port %d not healthy within %ss" % (port, deadline))
+
+
+@pytest.fixture
+def server():
+    procs = []
+
+    def _start(args, env=None):
+        proc = start(args, env)
+        procs.append(proc)
+        return proc
+
+    yield _start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("args", [["--bogus-flag"], ["--kv-cache-dtype", "fp4"],
+                                  ["--port", "eighty"], ["--max-model-len", "lots"]])
+def test_bad_flags_rejected_like_argparse(args):
+    result = run(args)
+    assert result.returncode == 2
+    assert "usage: vllm serve" in result.stderr
+    assert "error:" in result.stderr
+
+
+@pytest.mark.parametrize("util", ["0", "1.5", "-0.1"])
+def test_utilization_out_of_range(util):
+    result = run(["--gpu-memory-utilization", util])
+    assert result.returncode == 1
+    assert "gpu_memory_utilization" in result.stderr
+
+
+@pytest.mark.parametrize("total_kb,avail_kb,util", [
+    (125_341_856, 80_000_000, 0.9),      # GB10-like, Ollama squatting
+    (24_000_000, 21_000_000, 0.9),
+    (24_000_000, 11_999_999, 0.5),       # one kB short
+])
+def test_memory_check_message_exact(tmp_path, total_kb, avail_kb, util):
+    meminfo = fake_meminfo(tmp_path, total_kb, avail_kb)
+    result = run(["--gpu-memory-utilization", str(util), "--port", str(free_port())],
+                 env={"VLLM_STANDIN_MEMINFO": str(meminfo)})
+    total, free = total_kb * 1024, avail_kb * 1024
+    requested = math.ceil(total * util)
+    assert free < requested
+    assert result.returncode == 1
+    expected = MESSAGE.format(free=round(free / GIB, 2), total=round(total / GIB, 2),
+                              util=util, req=round(requested / GIB, 2))
+    assert expected in result.stderr.splitlines()
+
+
+def test_memory_check_boundary(tmp_path, server):
+    # exactly the requested amount available: passes (free < requested fails)
+    total_kb = 24_000_000
+    util = 0.5
+    meminfo = fake_meminfo(tmp_path, total_kb, math.ceil(total_kb * 1024 * util) // 1024)
+    port = free_port()
+    proc = server(["--gpu-memory-utilization", str(util), "--port", str(port)],
+                  env={"VLLM_STANDIN_MEMINFO": str(meminfo),
+                       "VLLM_STANDIN_STARTUP_SECONDS": "0"})
+    assert wait_healthy(proc, port)[0] == 200
+
+
+def test_message_numbers_for_gb10():
+    sys.path.insert(0, str(STANDIN.parent))
+    import vllm_standin  # pylint: disable=import-outside-toplevel
+
+    total = 128_350_060_544  # 119.54 GiB
+    with pytest.raises(ValueError) as err:
+        vllm_standin.request_memory(60 * GIB, total, 0.9)
+    assert str(err.value) == (
+        "Free memory on device cuda:0 (60.0/119.54 GiB) on startup is less than desired GPU "
+        "memory utilization (0.9, 107.58 GiB). Decrease GPU memory utilization or reduce GPU "
+        "memory used by other processes.")
+    assert vllm_standin.request_memory(108 * GIB, total, 0.9) == math.ceil(total * 0.9)
+
+
+def test_default_reads_real_meminfo():
+    # no fake: utilization 1.0 can never fit on a live host (MemAvailable < MemTotal)
+    result = run(["--gpu-memory-utilization", "1.0", "--port", str(free_port())],
+                 env=None)
+    assert result.returncode == 1
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        total_kb = int(handle.readline().split()[1])
+    assert "/%s GiB) on startup" % round(total_kb * 1024 / GIB, 2) in result.stderr
+
+
+def test_refused_while_loading_then_endpoints(server):
+    port = free_port()
+    proc = server(["serve", "org/some-model", "--served-model-name", "alias",
+                   "--gpu-memory-utilization", "0.05", "--kv-cache-dtype", "fp8",
+                   "--max-model-len", "8192", "--host", "127.0.0.1", "--port", str(port)],
+                  env={"VLLM_STANDIN_STARTUP_SECONDS": "1.5"})
+    status, refused = wait_healthy(proc, port)
+    assert status == 200
+    assert refused > 0, "connections must be refused while the model loads"
+    status, body = get(port, "/health")
+    assert (status, body) == (200, "")
+    status, body = get(port, "/metrics")
+    assert status == 200
+    assert 'vllm:kv_cache_usage_perc{engine="0",model_name="alias"} 0.0' in body.splitlines()
+    status, body = get(port, "/v1/models")
+    data = json.loads(body)["data"]
+    assert status == 200 and data[0]["id"] == "alias" and data[0]["root"] == "org/some-model"
+    assert data[0]["max_model_len"] == 8192
+    status, body = get(port, "/version")
+    assert status == 200 and "version" in json.loads(body)
+
+
+def test_api_key(server):
+    port = free_port()
+    proc = server(["--model", "m", "--api-key", "s3cr3t", "--port", str(port),
+                   "--gpu-memory-utilization", "0.05"],
+                  env={"VLLM_STANDIN_STARTUP_SECONDS": "0"})
+    wait_healthy(proc, port)
+    assert get(port, "/v1/models")[0] == 401
+    assert get(port, "/v1/models", {"Authorization": "Bearer wrong"})[0] == 401
+    assert get(port, "/v1/models", {"Authorization": "Bearer s3cr3t"})[0] == 200
+    assert get(port, "/health")[0] == 200
+    assert get(port, "/metrics")[0] == 200
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    assert "s3cr3t" not in err
+
+
+def test_holds_real_memory(server):
+    def available():
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError("no MemAvailable")
+
+    hold = 512 << 20
+    before = available()
+    port = free_port()
+    proc = server(["--model", "m", "--port", str(port), "--gpu-memory-utilization", "0.05"],
+                  env={"VLLM_STANDIN_STARTUP_SECONDS": "0", "VLLM_STANDIN_HOLD_BYTES": "512M"})
+    wait_healthy(proc, port)
+    with open("/proc/%d/status" % proc.pid, encoding="ascii") as handle:
+        rss_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
+    assert rss_kb * 1024 >= hold
+    assert before - available() > hold // 2  # other processes move the figure; RSS is exact
+
+
+def test_port_in_use_fails(server):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        port = sock.getsockname()[1]
+        result = run(["--host", "127.0.0.1", "--port", str(port),
+                      "--gpu-memory-utilization", "0.05"])
+    assert result.returncode == 1
+    assert "error while attempting to bind" in result.stderr

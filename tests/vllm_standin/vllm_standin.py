@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+# Copyright: (c) 2025, openclaw.gx10 contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A stand-in for ``vllm serve`` on hosts without a GPU (tests only).
+
+It reproduces what the collection depends on, and nothing else:
+
+* the command line of ``vllm serve`` for the flags the role passes, rejecting
+  unknown flags the way vLLM's argparse-based parser does (exit 2);
+* the start-up memory check of vLLM on integrated-memory GPUs (GB10):
+  free = MemAvailable, total = MemTotal (``/proc/meminfo``),
+  requested = ceil(total x gpu_memory_utilization); when free < requested it
+  fails with vLLM's exact message (``request_memory`` in
+  ``vllm/v1/worker/utils.py``, numbers from ``format_gib`` =
+  ``round(bytes / GiB, 2)``) and exits 1;
+* connections refused while the "model" loads (the socket is bound early, as
+  vLLM does, but only listens once loaded);
+* ``/health`` (200, empty body), ``/metrics`` with
+  ``vllm:kv_cache_usage_perc``, ``/v1/models``, ``/version``; ``--api-key``
+  (or ``VLLM_API_KEY``) enforces ``Authorization: Bearer`` on ``/v1/*``.
+
+Stand-in-only knobs (environment):
+
+* ``VLLM_STANDIN_STARTUP_SECONDS``: load time after the memory check (default 2).
+* ``VLLM_STANDIN_HOLD_BYTES``: bytes of real memory allocated and touched while
+  running, to emulate the weights (default 0). Accepts suffixes K, M, G (binary).
+* ``VLLM_STANDIN_MEMINFO``: read this file instead of ``/proc/meminfo``
+  (unit tests of the arithmetic only).
+
+Python 3 standard library only: it runs inside a bare image made from the
+target's own Python runtime.
+"""
+
+import argparse
+import http.server
+import json
+import math
+import mmap
+import os
+import re
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+
+STANDIN_VERSION = "0.0.0+standin"
+GIB = 1 << 30
+
+# vllm/config/cache.py CacheDType
+CACHE_DTYPES = (
+    "auto",
+    "float16",
+    "bfloat16",
+    "fp8",
+    "fp8_e4m3",
+    "fp8_e5m2",
+    "fp8_inc",
+    "fp8_ds_mla",
+    "nvfp4_ds_mla",
+    "turboquant_k8v4",
+    "turboquant_4bit_nc",
+    "turboquant_k3v4_nc",
+    "turboquant_3bit_nc",
+    "int4_per_token_head",
+    "int8_per_token_head",
+    "fp8_per_token_head",
+    "nvfp4",
+    "nvfp4_4over6",
+)
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:i?[bB])?\s*$")
+_SIZE_MULT = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def log(level, msg):
+    stamp = time.strftime("%m-%d %H:%M:%S")
+    sys.stderr.write("%s %s [standin] %s\n" % (level, stamp, msg))
+    sys.stderr.flush()
+
+
+def parse_size(text):
+    match = _SIZE_RE.match(str(text))
+    if not match:
+        raise ValueError("not a size: %r" % (text,))
+    return int(float(match.group(1)) * _SIZE_MULT[match.group(2).lower()])
+
+
+def human_int(text):
+    """Integers the way vLLM's human-readable int parser takes them (1k, 32K, 1M)."""
+    text = str(text).strip()
+    match = re.match(r"^(-?\d+(?:\.\d+)?)([kKmMgG]?)$", text)
+    if not match:
+        raise argparse.ArgumentTypeError("invalid int value: %r" % text)
+    number, unit = match.groups()
+    if unit == "":
+        if "." in number:
+            raise argparse.ArgumentTypeError("invalid int value: %r" % text)
+        return int(number)
+    # lower case: decimal multiples, upper case: binary multiples (vLLM semantics)
+    base = 1000 if unit.islower() else 1024
+    power = {"k": 1, "m": 2, "g": 3}[unit.lower()]
+    return int(float(number) * base ** power)
+
+
+def format_gib(num_bytes):
+    """vllm/utils/mem_utils.py format_gib."""
+    return round(num_bytes / GIB, 2)
+
+
+def read_meminfo(path):
+    values = {}
+    with open(path, encoding="ascii") as handle:
+        for line in handle:
+            key, _, rest = line.partition(":")
+            parts = rest.split()
+            if not parts:
+                continue
+            amount = int(parts[0])
+            if len(parts) > 1 and parts[1] == "kB":
+                amount *= 1024
+            values[key.strip()] = amount
+    return values
+
+
+def request_memory(free_memory, total_memory, gpu_memory_utilization, device="cuda:0"):
+    """Same arithmetic and message as vLLM's request_memory()."""
+    requested_memory = math.ceil(total_memory * gpu_memory_utilization)
+    if free_memory < requested_memory:
+        raise ValueError(
+            f"Free memory on device {device} "
+            f"({format_gib(free_memory)}/"
+            f"{format_gib(total_memory)} GiB) on startup "
+            f"is less than desired GPU memory utilization "
+            f"({gpu_memory_utilization}, "
+            f"{format_gib(requested_memory)} GiB). Decrease GPU memory "
+            f"utilization or reduce GPU memory used by other processes."
+        )
+    return requested_memory
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="vllm serve",
+        description="Start the vLLM OpenAI Compatible API server (stand-in).",
+        allow_abbrev=False,
+    )
+    parser.add_argument("model_tag", nargs="?", default=None,
+                        help="The model tag to serve (optional if --model is given).")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--served-model-name", nargs="+", default=None)
+    parser.add_argument("--gpu-memory-utilization", type=float, default=0.92)
+    parser.add_argument("--kv-cache-dtype", choices=CACHE_DTYPES, default="auto")
+    parser.add_argument("--kv-cache-memory-bytes", type=human_int, default=None)
+    parser.add_argument("--max-model-len", type=human_int, default=None)
+    parser.add_argument("--host", default=None)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--api-key", nargs="+", default=None)
+    parser.add_argument("--uvicorn-log-level", default="info",
+                        choices=["critical", "error", "warning", "info", "debug", "trace"])
+    parser.add_argument("--disable-log-requests", action="store_true")
+    parser.add_argument("--trust-remote-code", action="store_true")
+    parser.add_argument("--enforce-eager", action="store_true")
+    parser.add_argument("--dtype", default="auto",
+                        choices=["auto", "half", "float16", "bfloat16", "float", "float32"])
+    parser.add_argument("--tensor-parallel-size", "-tp", type=int, default=1)
+    parser.add_argument("--max-num-seqs", type=int, default=None)
+    parser.add_argument("--download-dir", default=None)
+    return parser
+
+
+def parse_args(argv):
+    # The vLLM image's entrypoint is `vllm serve`; accept a leading "serve".
+    if argv and argv[0] == "serve":
+        argv = argv[1:]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.model_tag and args.model and args.model_tag != args.model:
+        parser.error("model specified both positionally (%s) and with --model (%s)"
+                     % (args.model_tag, args.model))
+    args.model = args.model or args.model_tag or "Qwen/Qwen3-0.6B"
+    if not 0 < args.gpu_memory_utilization <= 1:
+        # vLLM: pydantic Field(gt=0, le=1) on CacheConfig.gpu_memory_utilization
+        sys.stderr.write(
+            "pydantic_core._pydantic_core.ValidationError: 1 validation error for CacheConfig\n"
+            "gpu_memory_utilization\n  Input should be %s [type=%s, input_value=%s]\n"
+            % ("greater than 0" if args.gpu_memory_utilization <= 0 else "less than or equal to 1",
+               "greater_than" if args.gpu_memory_utilization <= 0 else "less_than_equal",
+               args.gpu_memory_utilization))
+        sys.exit(1)
+    if args.api_key is None and os.environ.get("VLLM_API_KEY"):
+        args.api_key = [os.environ["VLLM_API_KEY"]]
+    args.served = args.served_model_name or [args.model]
+    return args
+
+
+class State:
+    def __init__(self, args, started):
+        self.args = args
+        self.started = started
+        self.lock = threading.Lock()
+        self.requests = 0
+
+
+def make_handler(state):
+    args = state.args
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        server_version = "uvicorn"
+        sys_version = ""
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *fargs):  # noqa: N802 (stdlib name)
+            sys.stdout.write('INFO:     %s - "%s"\n' % (self.client_address[0], fmt % fargs))
+            sys.stdout.flush()
+
+        def _send(self, code, body=b"", ctype="application/json"):
+            self.send_response(code)
+            if body or ctype:
+                self.send_header("content-type", ctype)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _json(self, code, obj):
+            self._send(code, json.dumps(obj).encode())
+
+        def _authorized(self):
+            if not args.api_key:
+                return True
+            header = self.headers.get("Authorization", "")
+            return header in ["Bearer " + key for key in args.api_key]
+
+        def do_GET(self):  # noqa: N802
+            path = self.path.split("?", 1)[0]
+            with state.lock:
+                state.requests += 1
+            if path.startswith("/v1") and not self._authorized():
+                return self._json(401, {"error": "Unauthorized"})
+            if path == "/health":
+                return self._send(200, b"", ctype=None)
+            if path == "/version":
+                return self._json(200, {"version": STANDIN_VERSION})
+            if path == "/metrics":
+                return self._send(200, self._metrics().encode(),
+                                  "text/plain; version=0.0.4; charset=utf-8")
+            if path == "/v1/models":
+                data = [{
+                    "id": name,
+                    "object": "model",
+                    "created": int(state.started),
+                    "owned_by": "vllm",
+                    "root": args.model,
+                    "parent": None,
+                    "max_model_len": args.max_model_len or 4096,
+                    "permission": [],
+                } for name in args.served]
+                return self._json(200, {"object": "list", "data": data})
+            return self._json(404, {"detail": "Not Found"})
+
+        do_HEAD = do_GET
+
+        def do_POST(self):  # noqa: N802
+            path = self.path.split("?", 1)[0]
+            length = int(self.headers.get("content-length") or 0)
+            if length:
+                self.rfile.read(length)
+            if path.startswith("/v1") and not self._authorized():
+                return self._json(401, {"error": "Unauthorized"})
+            return self._json(404, {"detail": "Not Found"})
+
+        def _metrics(self):
+            labels = 'engine="0",model_name="%s"' % args.served[0].replace('"', '\\"')
+            lines = [
+                "# HELP vllm:num_requests_running Number of requests in model execution batches.",
+                "# TYPE vllm:num_requests_running gauge",
+                "vllm:num_requests_running{%s} 0.0" % labels,
+                "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.",
+                "# TYPE vllm:num_requests_waiting gauge",
+                "vllm:num_requests_waiting{%s} 0.0" % labels,
+                "# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.",
+                "# TYPE vllm:kv_cache_usage_perc gauge",
+                "vllm:kv_cache_usage_perc{%s} 0.0" % labels,
+                "# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig",
+                "# TYPE vllm:cache_config_info gauge",
+                'vllm:cache_config_info{cache_dtype="%s",engine="0",gpu_memory_utilization="%s"} 1.0'
+                % (args.kv_cache_dtype, args.gpu_memory_utilization),
+            ]
+            return "\n".join(lines) + "\n"
+
+    return Handler
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def hold_memory(num_bytes):
+    """Allocate and touch num_bytes of anonymous memory (emulated weights)."""
+    if num_bytes <= 0:
+        return None
+    region = mmap.mmap(-1, num_bytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    chunk = b"\x5a" * (64 << 20)
+    offset = 0
+    while offset < num_bytes:
+        piece = min(len(chunk), num_bytes - offset)
+        region.write(chunk[:piece])
+        offset += piece
+    return region
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.time()
+
+    def _term(signum, _frame):
+        log("INFO", "Received signal %d, shutting down." % signum)
+        sys.stdout.flush()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, _term)
+    signal.signal(signal.SIGINT, _term)
+
+    log("INFO", "vLLM API server version %s" % STANDIN_VERSION)
+    shown = dict(vars(args))
+    if shown.get("api_key"):
+        shown["api_key"] = ["<redacted>"] * len(shown["api_key"])
+    log("INFO", "non-default args: %s" % {k: v for k, v in shown.items() if v not in (None, False)})
+
+    host = args.host or ""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    Server.address_family = family
+    server = Server((host, args.port), make_handler(State(args, started)), bind_and_activate=False)
+    try:
+        server.server_bind()  # bound, not listening: connections are refused while loading
+    except OSError as exc:
+        log("ERROR", "[Errno %s] error while attempting to bind on address (%r, %d): %s"
+            % (exc.errno, host or "0.0.0.0", args.port, exc.strerror))
+        return 1
+
+    meminfo_path = os.environ.get("VLLM_STANDIN_MEMINFO", "/proc/meminfo")
+    meminfo = read_meminfo(meminfo_path)
+    total = meminfo["MemTotal"]
+    free = meminfo.get("MemAvailable", meminfo.get("MemFree", 0))
+    try:
+        requested = request_memory(free, total, args.gpu_memory_utilization)
+    except ValueError as exc:
+        sys.stderr.write(
+            "ERROR %s [core.py] EngineCore failed to start.\n"
+            "Traceback (most recent call last):\n"
+            '  File "/usr/local/lib/python3/dist-packages/vllm/v1/worker/gpu_worker.py", '
+            "line 246, in init_device\n"
+            "    self.requested_memory = request_memory(init_snapshot, self.cache_config)\n"
+            '  File "/usr/local/lib/python3/dist-packages/vllm/v1/worker/utils.py", '
+            "line 380, in request_memory\n"
+            "    raise ValueError(\n"
+            "ValueError: %s\n"
+            "RuntimeError: Engine core initialization failed. See root cause above. "
+            "Failed core proc(s): {}\n" % (time.strftime("%m-%d %H:%M:%S"), exc))
+        sys.stderr.flush()
+        return 1
+    log("INFO", "Memory check passed: %s/%s GiB free, requested %s GiB (%s)"
+        % (format_gib(free), format_gib(total), format_gib(requested), args.gpu_memory_utilization))
+
+    hold = parse_size(os.environ.get("VLLM_STANDIN_HOLD_BYTES", "0") or "0")
+    region = hold_memory(hold)  # noqa: F841 (kept alive for the life of the process)
+    if hold:
+        log("INFO", "Model loading took %s GiB memory" % format_gib(hold))
+
+    startup = float(os.environ.get("VLLM_STANDIN_STARTUP_SECONDS", "2") or 0)
+    remaining = startup - (time.time() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+
+    server.server_activate()
+    log("INFO", "Starting vLLM API server 0 on http://%s:%d" % (host or "0.0.0.0", args.port))
+    sys.stdout.write("INFO:     Application startup complete.\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
