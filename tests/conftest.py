@@ -100,3 +100,33 @@ def ollama_server_factory(ollama_bundle, ollama_model_files):
 def ollama_server_fresh(ollama_server_factory):
     """A new real Ollama server for one test (about 0.2 s to start and create the models)."""
     return ollama_server_factory()
+
+
+# --- Ollama API emulator (tests/emulators/ollama_emulator.py) ---------------------------------
+
+def _load_ollama_emulator():
+    name = "openclaw_ollama_emulator"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(REPO_ROOT, "tests", "emulators", "ollama_emulator.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+ollama_emulator_module = _load_ollama_emulator()
+
+
+@pytest.fixture
+def ollama_emulator():
+    """A started OllamaEmulator (normal mode, nothing loaded) on a free loopback port.
+
+    .url; .load("tiny-a", "embed"); .set_mode("stuck" | "slow" | "hung" | "http500" |
+    "malformed" | "deleted", fault_paths=["/api/generate"], unload_delay=..., slow_delay=...);
+    .delete(name) (deleted while loaded); .restart(); .resident(); .requests() (the request log).
+    Catalog: tiny-a, tiny-b, tiny-alias (same file as tiny-a), embed (embedding-only), big.
+    """
+    emu = ollama_emulator_module.OllamaEmulator().start()
+    yield emu
+    emu.stop()
