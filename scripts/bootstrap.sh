@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Set up the test bench from nothing; idempotent and quick on a second run.
+#
+#   scripts/bootstrap.sh                 everything below, in order
+#   scripts/bootstrap.sh STEP...         only some: apt venv dockerd image pyimage ollama collections
+#   scripts/bootstrap.sh stop-dockerd    stop the dockerd that bootstrap started (by its pidfile)
+#   scripts/bootstrap.sh rebuild-image   forget the cached rootfs and debootstrap again
+#
+# Steps:
+#   apt          Debian packages: docker.io debootstrap systemd-container gcc (apt-get update first)
+#   venv         .venv (python3.11) with tests/requirements.txt (+ tests/requirements-ollama.txt)
+#   dockerd      our own dockerd: data .cache/docker, socket .cache/docker.sock, pid .cache/dockerd.pid
+#   image        docker image gx10-target:bookworm (debootstrap rootfs cached in .cache/images/)
+#   pyimage      .cache/images/python3-rootfs.tar.gz: a python3-only rootfs for images built
+#                inside a target (docker import; see docs/DEVELOPING.md)
+#   ollama       .cache/ollama-bundle (tests/ollama/build_bundle.sh) and .cache/ollama-models/*.gguf
+#   collections  .cache/collections/ansible_collections/openclaw/gx10 -> the checkout
+#
+# Logs: .cache/logs/bootstrap-<step>.log. Progress: one short line per step.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+CACHE="$REPO/.cache"
+LOGS="$CACHE/logs"
+VENV="$REPO/.venv"
+IMAGES="$CACHE/images"
+DOCKER_SOCK="$CACHE/docker.sock"
+DOCKERD_PID="$CACHE/dockerd.pid"
+DOCKERD_OURS="$CACHE/dockerd.started-by-bootstrap"
+TARGET_IMAGE="gx10-target:bookworm"
+SUITE=bookworm
+TARGET_PACKAGES="systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,sudo,docker.io,iptables,python3-requests,ca-certificates,curl"
+# Bump when the chroot configuration below changes: the cached rootfs is rebuilt.
+ROOTFS_RECIPE="recipe=3 suite=$SUITE variant=minbase include=$TARGET_PACKAGES"
+APT_PACKAGES=(docker.io debootstrap systemd-container gcc iptables xz-utils)
+
+mkdir -p "$LOGS" "$IMAGES"
+export DEBIAN_FRONTEND=noninteractive
+
+T0=$(date +%s)
+say() { printf '[bootstrap %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
+# run_logged STEP CMD...: run with output to the step's log; on failure show its tail.
+run_logged() {
+    local step=$1; shift
+    local log="$LOGS/bootstrap-$step.log"
+    if ! "$@" >>"$log" 2>&1; then
+        echo "---- last lines of $log ----" >&2
+        tail -n 30 "$log" >&2
+        die "step '$step' failed: $*"
+    fi
+}
+sum_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+docker_cli() { DOCKER_HOST="unix://$DOCKER_SOCK" docker "$@"; }
+dockerd_up() { [ -S "$DOCKER_SOCK" ] && docker_cli version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- apt
+step_apt() {
+    local missing=() p
+    for p in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then say "apt: present (${APT_PACKAGES[*]})"; return; fi
+    [ "$(id -u)" = 0 ] || die "apt: need root to install ${missing[*]}"
+    say "apt: installing ${missing[*]}"
+    : >"$LOGS/bootstrap-apt.log"
+    run_logged apt apt-get update
+    # policy-rc.d 101: do not let the package scripts try to start services.
+    local prc=/usr/sbin/policy-rc.d had_prc=0
+    [ -e "$prc" ] && had_prc=1
+    if [ $had_prc = 0 ]; then printf '#!/bin/sh\nexit 101\n' >"$prc"; chmod 755 "$prc"; fi
+    run_logged apt apt-get install -y -q --no-install-recommends "${missing[@]}"
+    [ $had_prc = 1 ] || rm -f "$prc"
+}
+
+# ---------------------------------------------------------------- venv
+find_python311() {
+    local c
+    for c in "${PYTHON311:-}" python3.11 /usr/bin/python3.11; do
+        [ -n "$c" ] || continue
+        command -v "$c" >/dev/null 2>&1 || continue
+        "$c" -c 'import sys, venv, ensurepip; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && { command -v "$c"; return; }
+    done
+    return 1
+}
+step_venv() {
+    local reqs=("$REPO/tests/requirements.txt")
+    [ -f "$REPO/tests/requirements-ollama.txt" ] && reqs+=("$REPO/tests/requirements-ollama.txt")
+    local want
+    want="$(sum_of "${reqs[@]}") $(printf '%s ' "${reqs[@]##*/}")"
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.bootstrap-stamp" 2>/dev/null)" = "$want" ]; then
+        say "venv: up to date ($VENV)"; return
+    fi
+    local py
+    py=$(find_python311) || {
+        step_apt_extra python3.11-venv
+        py=$(find_python311) || die "venv: no usable python3.11 (with venv/ensurepip)"
+    }
+    say "venv: installing ${reqs[*]##*/} with $py"
+    : >"$LOGS/bootstrap-venv.log"
+    [ -x "$VENV/bin/python" ] || run_logged venv "$py" -m venv "$VENV"
+    "$VENV/bin/python" -c 'import sys; assert sys.version_info[:2] == (3, 11)' \
+        || { rm -rf "$VENV"; run_logged venv "$py" -m venv "$VENV"; }
+    local args=() r
+    for r in "${reqs[@]}"; do args+=(-r "$r"); done
+    run_logged venv "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
+        --progress-bar off "${args[@]}"
+    printf '%s\n' "$want" >"$VENV/.bootstrap-stamp"
+}
+step_apt_extra() {
+    dpkg-query -W -f='${Status}' "$@" 2>/dev/null | grep -q 'install ok installed' && return 0
+    run_logged apt apt-get install -y -q --no-install-recommends "$@"
+}
+
+# ---------------------------------------------------------------- dockerd
+step_dockerd() {
+    if dockerd_up; then say "dockerd: running ($DOCKER_SOCK)"; return; fi
+    command -v dockerd >/dev/null || die "dockerd: not installed (run the apt step)"
+    # A stale pidfile of ours whose process is gone would make dockerd refuse to start.
+    if [ -f "$DOCKERD_PID" ] && ! kill -0 "$(cat "$DOCKERD_PID")" 2>/dev/null; then rm -f "$DOCKERD_PID"; fi
+    if [ -f "$DOCKERD_PID" ]; then
+        die "dockerd: pid $(cat "$DOCKERD_PID") from $DOCKERD_PID is alive but $DOCKER_SOCK does not answer"
+    fi
+    # exec-root holds containerd's sockets: keep its path short (unix sockets: 108 bytes).
+    local exec_root
+    exec_root="/run/gx10-docker-$(printf '%s' "$REPO" | sha256sum | cut -c1-8)"
+    mkdir -p "$CACHE/docker" "$exec_root"
+    rm -f "$DOCKER_SOCK"
+    say "dockerd: starting (data-root .cache/docker, socket .cache/docker.sock)"
+    # setsid: its own session, so a Ctrl-C in the caller's terminal does not reach it.
+    setsid dockerd --data-root "$CACHE/docker" --exec-root "$exec_root" \
+        --host "unix://$DOCKER_SOCK" --pidfile "$DOCKERD_PID" \
+        >>"$LOGS/dockerd.log" 2>&1 </dev/null &
+    local pid=$! deadline=$(($(date +%s) + 60))
+    until dockerd_up; do
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$LOGS/dockerd.log" >&2; die "dockerd exited (log: $LOGS/dockerd.log)"; }
+        [ "$(date +%s)" -lt "$deadline" ] || { tail -n 20 "$LOGS/dockerd.log" >&2; die "dockerd: socket $DOCKER_SOCK did not answer within 60 s"; }
+        sleep 0.5
+    done
+    echo "$pid" >"$DOCKERD_OURS"
+    say "dockerd: up (pid $pid)"
+}
+stop_dockerd() {
+    # Stops only the dockerd that bootstrap started (pid recorded in $DOCKERD_OURS).
+    [ -f "$DOCKERD_OURS" ] || { say "dockerd: not started by bootstrap, leaving it"; return 0; }
+    local pid
+    pid=$(cat "$DOCKERD_OURS")
+    if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+        kill -TERM "$pid"
+        local deadline=$(($(date +%s) + 30))
+        while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.2; done
+        kill -0 "$pid" 2>/dev/null && { say "dockerd: pid $pid still alive after 30 s, sending KILL"; kill -KILL "$pid"; }
+        say "dockerd: stopped (pid $pid)"
+    fi
+    rm -f "$DOCKERD_OURS"
+}
+
+# ---------------------------------------------------------------- image
+debian_mirror() {
+    # The first Debian mirror of the host's apt sources (deb822 or one-line format).
+    local m=""
+    if compgen -G '/etc/apt/sources.list.d/*.sources' >/dev/null; then
+        m=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) {print $i; exit}}' \
+            /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+    fi
+    if [ -z "$m" ]; then
+        m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+            | awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) {if ($i ~ /\/debian\/?$/) {print $i; exit} break}}' || true)
+    fi
+    echo "${m:-http://deb.debian.org/debian}"
+}
+configure_rootfs() {
+    local root=$1 mirror=$2
+    # docker and containerd stay off: scenarios that need them enable them.
+    chroot "$root" systemctl disable docker.service docker.socket containerd.service
+    # Units that cannot work in a container and only slow down or pollute boot.
+    chroot "$root" systemctl mask systemd-udevd.service systemd-udevd-control.socket \
+        systemd-udevd-kernel.socket getty@tty1.service console-getty.service \
+        systemd-firstboot.service systemd-remount-fs.service sys-kernel-config.mount \
+        sys-kernel-debug.mount sys-kernel-tracing.mount dev-hugepages.mount
+    # A fresh machine id per container (systemd makes one when the file is empty).
+    : >"$root/etc/machine-id"
+    rm -f "$root/var/lib/dbus/machine-id"
+    printf 'deb %s %s main\ndeb %s %s-updates main\n' "$mirror" "$SUITE" "$mirror" "$SUITE" >"$root/etc/apt/sources.list"
+    echo "gx10-target" >"$root/etc/hostname"
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log "$root"/tmp/* 2>/dev/null || true
+}
+build_rootfs() {
+    local tarball=$1 mirror root
+    mirror=$(debian_mirror)
+    root="$CACHE/rootfs.$SUITE.tmp"
+    command -v debootstrap >/dev/null || die "image: debootstrap not installed (run the apt step)"
+    say "image: debootstrap $SUITE from $mirror (about a minute)"
+    rm -rf "$root"; mkdir -p "$root"
+    : >"$LOGS/bootstrap-image.log"
+    run_logged image debootstrap --variant=minbase --include="$TARGET_PACKAGES" "$SUITE" "$root" "$mirror"
+    run_logged image configure_rootfs "$root" "$mirror"
+    say "image: packing rootfs"
+    run_logged image tar --numeric-owner --xattrs -C "$root" -czf "$tarball.tmp" .
+    # The python3-only rootfs for images built inside a target comes from the same tree.
+    build_pyrootfs "$root"
+    mv "$tarball.tmp" "$tarball"
+    printf '%s\n' "$ROOTFS_RECIPE" >"$tarball.recipe"
+    rm -rf "$root"
+}
+step_image() {
+    local tarball="$IMAGES/gx10-target-$SUITE.rootfs.tar.gz" recipe_id
+    recipe_id=$(printf '%s' "$ROOTFS_RECIPE" | sha256sum | cut -c1-16)
+    dockerd_up || die "image: dockerd not running (run the dockerd step)"
+    if [ "$(docker_cli image inspect -f '{{index .Config.Labels "openclaw.gx10.recipe"}}' "$TARGET_IMAGE" 2>/dev/null)" = "$recipe_id" ]; then
+        say "image: $TARGET_IMAGE present"; return
+    fi
+    if [ ! -s "$tarball" ] || [ "$(cat "$tarball.recipe" 2>/dev/null)" != "$ROOTFS_RECIPE" ]; then
+        build_rootfs "$tarball"
+    fi
+    say "image: importing $TARGET_IMAGE from ${tarball#"$REPO"/}"
+    run_logged image docker_cli import \
+        --change 'CMD ["/sbin/init"]' \
+        --change "LABEL openclaw.gx10.recipe=$recipe_id" \
+        "$tarball" "$TARGET_IMAGE"
+}
+
+# ---------------------------------------------------------------- pyimage
+# A python3-only rootfs (python3 and the libraries it needs, dash and coreutils for RUN lines)
+# taken from the target rootfs, so an image can be built INSIDE a target without a registry:
+#   docker import python3-rootfs.tar.gz gx10-python3:bookworm   then   FROM gx10-python3:bookworm
+PY_PACKAGES="python3 python3-minimal python3.11 python3.11-minimal dash coreutils base-files base-passwd"
+build_pyrootfs() {
+    local root=$1 out="$IMAGES/python3-rootfs.tar.gz"
+    say "pyimage: packing python3-only rootfs"
+    # Dependency closure of PY_PACKAGES among the installed packages.
+    local pkgs
+    pkgs=$(chroot "$root" /bin/sh -c '
+        todo="'"$PY_PACKAGES"'"; seen=" "
+        while [ -n "$todo" ]; do
+            set -- $todo; p=$1; shift; todo="$*"
+            case "$seen" in *" $p "*) continue ;; esac
+            dpkg-query -W -f="\${Status}" "$p" 2>/dev/null | grep -q "install ok installed" || continue
+            seen="$seen$p "
+            deps=$(dpkg-query -W -f="\${Pre-Depends}, \${Depends}" "$p" | tr "," "\n" | sed -e "s/|.*//" -e "s/(.*)//" -e "s/:any//" -e "s/ //g")
+            todo="$todo $deps"
+        done
+        echo $seen')
+    local list="$root/tmp/pyrootfs.files"
+    # shellcheck disable=SC2086
+    chroot "$root" dpkg-query -L $pkgs 2>/dev/null \
+        | grep -vE '^/usr/share/(doc|man|info|lintian|locale)(/|$)|^package diverts' \
+        | sed -e 's#^/#./#' | while read -r f; do
+            # Merged /usr: /bin, /sbin, /lib, /lib64 are symlinks into /usr; archive the real path.
+            case $f in
+                ./bin|./sbin|./lib|./lib64) continue ;;
+                ./bin/*|./sbin/*|./lib/*|./lib64/*)
+                    top=${f#./}; top=${top%%/*}
+                    [ -L "$root/$top" ] && f="./usr/${f#./}" ;;
+            esac
+            [ -e "$root/$f" ] || [ -L "$root/$f" ] || continue
+            [ -d "$root/$f" ] && [ ! -L "$root/$f" ] && continue
+            echo "$f"
+        done | sort -u >"$list"
+    # Merged-/usr symlinks, passwd/group, and the directories a container runtime expects.
+    mkdir -p "$root/tmp/pyextra/tmp" "$root/tmp/pyextra/proc" "$root/tmp/pyextra/sys" "$root/tmp/pyextra/dev" \
+        "$root/tmp/pyextra/root" "$root/tmp/pyextra/run" "$root/tmp/pyextra/var/tmp" "$root/tmp/pyextra/app"
+    chmod 1777 "$root/tmp/pyextra/tmp" "$root/tmp/pyextra/var/tmp"
+    local extra=() e
+    for e in ./bin ./sbin ./lib ./lib64 ./etc/passwd ./etc/group ./etc/nsswitch.conf ./etc/ld.so.cache; do
+        { [ -e "$root/$e" ] || [ -L "$root/$e" ]; } && extra+=("$e")
+    done
+    tar --numeric-owner -C "$root" -czf "$out.tmp" --no-recursion "${extra[@]}" -T "$list" \
+        -C "$root/tmp/pyextra" ./tmp ./proc ./sys ./dev ./root ./run ./var/tmp ./app \
+        >>"$LOGS/bootstrap-image.log" 2>&1 || die "pyimage: tar failed (log: $LOGS/bootstrap-image.log)"
+    rm -rf "$list" "$root/tmp/pyextra"
+    mv "$out.tmp" "$out"
+    printf '%s\n' "$ROOTFS_RECIPE packages=$pkgs" >"$out.recipe"
+}
+step_pyimage() {
+    local out="$IMAGES/python3-rootfs.tar.gz"
+    if [ -s "$out" ] && [ "$(head -c ${#ROOTFS_RECIPE} "$out.recipe" 2>/dev/null)" = "$ROOTFS_RECIPE" ]; then
+        say "pyimage: ${out#"$REPO"/} present"; return
+    fi
+    # Unpack the cached target rootfs (a few seconds) and cut the python3 part out of it.
+    local tarball="$IMAGES/gx10-target-$SUITE.rootfs.tar.gz" root="$CACHE/rootfs.py.tmp"
+    [ -s "$tarball" ] || { build_rootfs "$tarball"; return; }
+    rm -rf "$root"; mkdir -p "$root"
+    tar -C "$root" -xzf "$tarball"
+    build_pyrootfs "$root"
+    rm -rf "$root"
+}
+
+# ---------------------------------------------------------------- ollama
+step_ollama() {
+    if [ -x "$REPO/tests/ollama/build_bundle.sh" ] || [ -f "$REPO/tests/ollama/build_bundle.sh" ]; then
+        : >"$LOGS/bootstrap-ollama.log"
+        if [ -x "$CACHE/ollama-bundle/bin/ollama" ]; then
+            # build_bundle.sh returns at once when its stamp matches.
+            run_logged ollama env PYTHON="$VENV/bin/python" bash "$REPO/tests/ollama/build_bundle.sh" "$CACHE/ollama-bundle"
+            say "ollama: bundle ready (.cache/ollama-bundle)"
+        else
+            say "ollama: building the bundle (.cache/ollama-bundle)"
+            run_logged ollama env PYTHON="$VENV/bin/python" bash "$REPO/tests/ollama/build_bundle.sh" "$CACHE/ollama-bundle"
+        fi
+    else
+        say "ollama: tests/ollama/build_bundle.sh absent, no bundle"
+    fi
+    # The standard tiny models (tiny-a seed 1, tiny-b seed 2, embed) through tests/ollama/server.py,
+    # which owns their recipes; it writes only the missing ones.
+    if [ -f "$REPO/tests/ollama/server.py" ] && [ -f "$REPO/tests/ollama/make_model.py" ]; then
+        run_logged ollama "$VENV/bin/python" -c 'import sys; sys.path.insert(0, sys.argv[1] + "/tests/ollama"); import server; print(server.ensure_models(sys.argv[1]))' "$REPO"
+        say "ollama: tiny models ready (.cache/ollama-models/)"
+    fi
+}
+
+# ---------------------------------------------------------------- collections
+step_collections() {
+    local d="$CACHE/collections/ansible_collections/openclaw"
+    mkdir -p "$d"
+    if [ "$(readlink "$d/gx10" 2>/dev/null)" != "$REPO" ]; then
+        rm -rf "$d/gx10"
+        ln -s "$REPO" "$d/gx10"
+    fi
+    say "collections: .cache/collections/ansible_collections/openclaw/gx10 -> $REPO"
+}
+
+# ---------------------------------------------------------------- main
+ALL=(apt venv dockerd image pyimage ollama collections)
+[ $# -gt 0 ] || set -- "${ALL[@]}"
+for s in "$@"; do
+    case $s in
+        apt) step_apt ;;
+        venv) step_venv ;;
+        dockerd) step_dockerd ;;
+        image) step_image ;;
+        pyimage) step_pyimage ;;
+        ollama) step_ollama ;;
+        collections) step_collections ;;
+        stop-dockerd) stop_dockerd ;;
+        rebuild-image) rm -f "$IMAGES/gx10-target-$SUITE.rootfs.tar.gz"*; dockerd_up && docker_cli rmi -f "$TARGET_IMAGE" >/dev/null 2>&1 || true; step_image ;;
+        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) die "unknown step '$s' (steps: ${ALL[*]} stop-dockerd rebuild-image)" ;;
+    esac
+done
+say "done"
