@@ -196,6 +196,15 @@ class OllamaClient(object):
                                       url=self.url, method='GET', path='/api/ps')
         return models
 
+    def tags(self):
+        """Models on disk (``GET /api/tags``): a list of dicts with ``name`` and ``digest``."""
+        data = self._request('GET', '/api/tags')
+        models = data.get('models') or []
+        if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
+            raise OllamaProtocolError('GET %s/api/tags: "models" is not a list of objects: %r' % (self.url, models),
+                                      url=self.url, method='GET', path='/api/tags')
+        return models
+
     def unload(self, model):
         """Ask Ollama to evict ``model``: ``POST /api/generate {"model": M, "keep_alive": 0}``.
 

@@ -56,7 +56,8 @@ options:
     description:
       - Names of the models to evict, for example V(qwen3:32b). A name without a tag means
         the C(latest) tag.
-      - Names that are not resident are ignored.
+      - Names that are not resident are ignored. A runner listed under another name of the same
+        model file (same digest in C(/api/tags)) is evicted too: Ollama keeps one runner per file.
       - When omitted, every resident model is evicted. An empty list evicts nothing (only the
         memory gate runs).
     type: list
@@ -391,12 +392,27 @@ class Unloader(object):
 
     # ----------------------------------------------------------------- eviction
     def select(self, resident):
+        """The resident entries to evict.
+
+        A name in ``models`` also selects a runner listed under another name of the same model
+        file (Ollama lists one runner per file; two names for it evict each other), found by the
+        digest ``/api/tags`` gives for the name.
+        """
         wanted = self.params['models']
         if wanted is None:
             return list(resident)
         names = set(normalize_name(n) for n in wanted)
+        digests = set()
+        if resident and any(normalize_name(model_name(m)) not in names for m in resident):
+            try:
+                digests = set(t.get('digest') for t in self.client.tags()
+                              if normalize_name(model_name(t)) in names and t.get('digest'))
+            except OllamaError as exc:
+                self.module.warn('Cannot read /api/tags to match other names of the same model files; '
+                                 'matching by name only: %s' % exc.msg)
         return [m for m in resident
-                if normalize_name(model_name(m)) in names or normalize_name(m.get('model') or '') in names]
+                if normalize_name(model_name(m)) in names or normalize_name(m.get('model') or '') in names
+                or (m.get('digest') and m.get('digest') in digests)]
 
     def send_unloads(self, names):
         """Send every unload at once; return ``{name: None | exception}``."""

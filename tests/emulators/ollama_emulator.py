@@ -180,6 +180,7 @@ class EmulatorState:
         self.fault_paths = set(fault_paths) if fault_paths else None
         self.context_length = context_length
         self.log = []  # (method, path, body)
+        self.headers_log = []  # request headers, in the order of self.log
         self.generation = 0  # bumped on restart: pending evictions from before are void
         self.stop_event = threading.Event()
 
@@ -305,6 +306,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split('?', 1)[0]
         self.state.log.append(('GET', path, None))
+        self.state.headers_log.append(dict(self.headers.items()))
         if path == '/_emu/state':
             return self._send(200, {'mode': self.state.mode, 'resident': self.state.resident(),
                                     'catalog': sorted(self.state.catalog)})
@@ -335,6 +337,7 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split('?', 1)[0]
         raw = self._body()
         self.state.log.append(('POST', path, raw.decode('utf-8', 'replace')))
+        self.state.headers_log.append(dict(self.headers.items()))
         try:
             req = json.loads(raw) if raw.strip() else {}
         except ValueError:
