@@ -1,0 +1,526 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+
+DOCUMENTATION = r'''
+---
+module: memory_info
+short_description: Report unified memory, what Ollama holds, the vLLM container, and whether a vLLM restart would fit
+version_added: 0.1.0
+description:
+  - Reads C(MemTotal), C(MemAvailable) and C(MemFree) from C(/proc/meminfo), the models Ollama holds
+    (C(GET /api/ps)), the state of the vLLM container (C(docker inspect)), vLLM's C(/health) and its KV
+    cache usage (C(vllm:kv_cache_usage_perc) in C(/metrics)).
+  - Predicts whether a restart of vLLM would fit right now, with the same arithmetic as the memory gate
+    of M(openclaw.gx10.ollama_unload) and the vLLM role, C(ceil(MemTotal * gpu_memory_utilization) + margin)
+    needed as C(MemAvailable), against what is available now plus what the restart frees first (the
+    models Ollama holds and the memory of the running vLLM container).
+  - Read-only. A service that is down, starting or hung is reported, never a failure; only an unreadable
+    C(/proc/meminfo) or invalid options fail the task.
+author:
+  - openclaw engineering (@openclaw)
+requirements:
+  - requests
+  - Linux (reads C(/proc/meminfo))
+  - The C(docker) CLI for the container state (optional; without it the state is V(unknown)).
+attributes:
+  check_mode:
+    description: Runs normally; the module never changes anything.
+    support: full
+  diff_mode:
+    description: Nothing to show; the module never changes anything.
+    support: none
+options:
+  ollama_url:
+    description:
+      - Base URL of the Ollama server.
+    type: str
+    default: http://127.0.0.1:11434
+  vllm_url:
+    description:
+      - Base URL of the vLLM server (its OpenAI-compatible API port).
+    type: str
+    default: http://127.0.0.1:8000
+  vllm_container_name:
+    description:
+      - Name of the vLLM docker container, inspected with C(docker inspect --type container) and measured
+        with C(docker stats --no-stream) when it runs.
+      - When the C(docker) CLI is missing or the daemon does not answer, the state is V(unknown).
+    type: str
+    default: vllm
+  gpu_memory_utilization:
+    description:
+      - The C(--gpu-memory-utilization) vLLM starts with; vLLM asks for C(ceil(MemTotal * gpu_memory_utilization))
+        bytes of C(MemAvailable) on an integrated GPU such as GB10.
+      - Must be in (0, 1].
+    type: float
+    default: 0.90
+  margin:
+    description:
+      - Added to the requirement, for the memory vLLM takes before it measures (it reads about 2.7 GiB less than
+        C(MemAvailable) on GB10).
+      - An integer of bytes or a size such as V(3GiB) or V(3GB); KB/MB/GB/TB are powers of 1000,
+        KiB/MiB/GiB/TiB powers of 1024.
+    type: str
+    default: 3GiB
+  request_timeout:
+    description:
+      - Seconds to wait for a connection and for each answer from Ollama and vLLM. A server that does not
+        answer in time is reported as V(timeout).
+    type: float
+    default: 10
+  validate_certs:
+    description:
+      - Verify TLS certificates of https URLs.
+    type: bool
+    default: true
+  headers:
+    description:
+      - Extra HTTP headers sent to both Ollama and vLLM, for example for a proxy in front of them.
+    type: dict
+  api_key:
+    description:
+      - The vLLM API key (C(--api-key)), sent as a bearer token (C(Authorization) header) to C(/v1/models)
+        only; C(/health) and C(/metrics) need none.
+    type: str
+notes:
+  - RV(restart_fit.reclaimable_vllm) is the container's memory as C(docker stats) reports it (its cgroup);
+    memory a driver holds outside the cgroup is not counted, so the prediction errs on the safe side.
+  - An Ollama that refuses connections holds nothing. An Ollama that times out or answers garbage may hold
+    memory this module cannot see; RV(restart_fit.complete) is then V(false).
+seealso:
+  - module: openclaw.gx10.ollama_unload
+  - name: Ollama API
+    description: The C(/api/ps) endpoint.
+    link: https://github.com/ollama/ollama/blob/main/docs/api.md
+'''
+
+EXAMPLES = r'''
+- name: Read the memory figures of a GX10 host
+  openclaw.gx10.memory_info:
+  register: mem
+
+- name: Say whether vLLM could be restarted now
+  ansible.builtin.debug:
+    msg: >-
+      {{ 'fits' if mem.restart_fit.would_fit else 'short by %d bytes' % mem.restart_fit.shortfall }};
+      Ollama holds {{ mem.ollama.models | map(attribute='name') | join(', ') or 'nothing' }}
+
+- name: vLLM on another port with an API key, the fleet's lower utilization
+  openclaw.gx10.memory_info:
+    vllm_url: http://127.0.0.1:8001
+    vllm_container_name: vllm-qwen
+    api_key: "{{ vllm_api_key }}"
+    gpu_memory_utilization: 0.85
+    margin: 3GiB
+    request_timeout: 5
+  register: mem
+'''
+
+RETURN = r'''
+changed:
+  description: Always V(false).
+  returned: always
+  type: bool
+  sample: false
+memory:
+  description: Figures from C(/proc/meminfo), in bytes.
+  returned: always
+  type: dict
+  contains:
+    total:
+      description: C(MemTotal).
+      type: int
+      sample: 128352665600
+    available:
+      description: C(MemAvailable), the figure that answers "will it fit" on GB10.
+      type: int
+      sample: 98624020480
+    free:
+      description: C(MemFree) (what C(cudaMemGetInfo) follows; page cache counts as used).
+      type: int
+      sample: 3084742656
+ollama:
+  description: What the Ollama server holds.
+  returned: always
+  type: dict
+  contains:
+    url:
+      description: The URL asked.
+      type: str
+      sample: http://127.0.0.1:11434
+    reachable:
+      description: Whether C(/api/ps) answered.
+      type: bool
+      sample: true
+    status:
+      description: V(ok), V(refused) (nothing listens, so nothing is resident), V(timeout) or V(error).
+      type: str
+      sample: ok
+    error:
+      description: What went wrong; V(null) when reachable.
+      type: str
+      sample: null
+    version:
+      description: The server's version (C(/api/version)); V(null) when it did not say.
+      type: str
+      sample: 0.5.4
+    models:
+      description: The resident models as C(/api/ps) lists them.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Name of the model.
+          type: str
+          sample: qwen3:32b
+        size:
+          description: Bytes the model takes.
+          type: int
+          sample: 21474836480
+        size_vram:
+          description: Bytes of it in GPU memory.
+          type: int
+          sample: 21474836480
+        expires_at:
+          description: When Ollama evicts it unless used again (RFC 3339).
+          type: str
+          sample: "2025-01-01T14:00:00.000000+00:00"
+    resident_bytes:
+      description: Sum of RV(ollama.models[].size).
+      type: int
+      sample: 21474836480
+vllm:
+  description: The vLLM server and its container.
+  returned: always
+  type: dict
+  contains:
+    url:
+      description: The URL asked.
+      type: str
+      sample: http://127.0.0.1:8000
+    container:
+      description: The container, from C(docker inspect).
+      type: dict
+      contains:
+        name:
+          description: Its name.
+          type: str
+          sample: vllm
+        exists:
+          description: Whether it exists; V(null) when docker could not be asked.
+          type: bool
+          sample: true
+        state:
+          description: Docker's C(State.Status) (V(running), V(exited), V(restarting)...), V(absent) or V(unknown).
+          type: str
+          sample: running
+        running:
+          description: Whether it runs; V(null) when unknown.
+          type: bool
+          sample: true
+        started_at:
+          description: When it last started.
+          type: str
+          sample: "2025-01-01T12:00:00.123456789Z"
+        image:
+          description: Its image.
+          type: str
+          sample: vllm/vllm-openai:v0.21.0
+        id:
+          description: Its ID.
+          type: str
+          sample: 3fd2a7f6e8f5b0c6d1b2a3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708
+        memory_usage:
+          description: Bytes it uses (C(docker stats)); V(null) when not running or unknown.
+          type: int
+          sample: 104857600000
+        error:
+          description: Why the state is unknown.
+          type: str
+          sample: null
+    health:
+      description:
+        - The outcome of C(GET /health) - the HTTP status as text (V(200) ready, V(503) engine dead),
+          V(refused) (nothing listens; vLLM refuses connections while it loads), V(timeout) or V(error).
+      type: str
+      sample: "200"
+    healthy:
+      description: Whether C(/health) answered 200.
+      type: bool
+      sample: true
+    health_error:
+      description: What went wrong with C(/health); V(null) on 200.
+      type: str
+      sample: null
+    kv_cache_usage:
+      description:
+        - C(vllm:kv_cache_usage_perc) from C(/metrics), a fraction (V(1.0) is full); the fullest engine
+          when there are several. V(null) when C(/metrics) did not answer or lacks the metric.
+      type: float
+      sample: 0.125
+    version:
+      description: C(/version); V(null) when it did not answer.
+      type: str
+      sample: 0.21.0
+    models:
+      description: The served model names (C(/v1/models)); V(null) when it did not answer.
+      type: list
+      elements: str
+      sample: [Qwen/Qwen3.5-35B-A3B-FP8]
+    models_error:
+      description: Why RV(vllm.models) is V(null), for example a 401 without O(api_key).
+      type: str
+      sample: null
+restart_fit:
+  description: Whether a vLLM restart would fit now (the arithmetic of the memory gate).
+  returned: always
+  type: dict
+  contains:
+    gpu_memory_utilization:
+      description: O(gpu_memory_utilization).
+      type: float
+      sample: 0.9
+    margin:
+      description: O(margin) in bytes.
+      type: int
+      sample: 3221225472
+    requested:
+      description: C(ceil(MemTotal * gpu_memory_utilization)), what vLLM asks for.
+      type: int
+      sample: 115517399040
+    required:
+      description: RV(restart_fit.requested) plus the margin.
+      type: int
+      sample: 118738624512
+    available_now:
+      description: C(MemAvailable) now.
+      type: int
+      sample: 98624020480
+    reclaimable_ollama:
+      description: Bytes the Ollama models take (freed by the eviction before the restart).
+      type: int
+      sample: 21474836480
+    reclaimable_vllm:
+      description: Bytes the running vLLM container uses (freed when it stops); 0 when it does not run.
+      type: int
+      sample: 0
+    reclaimable:
+      description: RV(restart_fit.reclaimable_ollama) plus RV(restart_fit.reclaimable_vllm).
+      type: int
+      sample: 21474836480
+    projected:
+      description: RV(restart_fit.available_now) plus RV(restart_fit.reclaimable).
+      type: int
+      sample: 120098856960
+    would_fit:
+      description: Whether RV(restart_fit.projected) reaches RV(restart_fit.required).
+      type: bool
+      sample: true
+    shortfall:
+      description: Bytes missing; 0 when it fits.
+      type: int
+      sample: 0
+    complete:
+      description: V(false) when Ollama or the vLLM container could not be read, so that something may hold memory
+        the prediction does not know about.
+      type: bool
+      sample: true
+'''
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.six.moves.urllib.parse import urlparse
+
+from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    OllamaClient,
+    OllamaError,
+    OllamaTimeout,
+    OllamaUnreachable,
+    summarize,
+)
+from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
+    MeminfoError,
+    SizeError,
+    fraction_bytes,
+    parse_size,
+    predict_fit,
+    required_bytes,
+    snapshot,
+)
+from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
+    absent_container,
+    container_state,
+    kv_cache_usage,
+    parse_docker_mem_usage,
+    probe,
+    unknown_container,
+)
+
+
+def ollama_info(module):
+    params = module.params
+    result = dict(url=params['ollama_url'], reachable=False, status='error', error=None,
+                  version=None, models=[], resident_bytes=0)
+    client = OllamaClient(url=params['ollama_url'], headers=params['headers'],
+                          validate_certs=params['validate_certs'], request_timeout=params['request_timeout'])
+    try:
+        listed = client.ps()
+    except OllamaUnreachable as exc:
+        result.update(status='refused', error=exc.msg)
+        return result
+    except OllamaTimeout as exc:
+        result.update(status='timeout', error=exc.msg)
+        return result
+    except OllamaError as exc:
+        result.update(error=exc.msg)
+        return result
+    result.update(reachable=True, status='ok')
+    for entry in listed:
+        model = summarize(entry)
+        result['models'].append(dict(name=model['name'], size=model['size'], size_vram=model['size_vram'],
+                                     expires_at=model['expires_at']))
+    result['resident_bytes'] = sum(m['size'] for m in result['models'])
+    try:
+        result['version'] = client.version()
+    except OllamaError:
+        pass
+    return result
+
+
+def docker_container(module):
+    name = module.params['vllm_container_name']
+    docker = module.get_bin_path('docker')
+    if not docker:
+        return dict(unknown_container(name), memory_usage=None, error='the docker CLI is not installed')
+    rc, out, err = module.run_command([docker, 'inspect', '--type', 'container', name])
+    if rc != 0:
+        text = (err or out or '').strip()
+        if 'no such' in text.lower():
+            return dict(absent_container(name), memory_usage=None, error=None)
+        return dict(unknown_container(name), memory_usage=None,
+                    error='docker inspect %s failed (rc=%d): %s' % (name, rc, text[:300]))
+    try:
+        state = container_state(out, name)
+    except ValueError as exc:
+        return dict(unknown_container(name), memory_usage=None,
+                    error='docker inspect %s printed no JSON: %s' % (name, to_native(exc)))
+    state.update(memory_usage=None, error=None)
+    if state['running']:
+        rc, out, err = module.run_command([docker, 'stats', '--no-stream', '--format', '{{.MemUsage}}', name])
+        if rc == 0:
+            state['memory_usage'] = parse_docker_mem_usage(out)
+        if state['memory_usage'] is None:
+            state['error'] = 'docker stats %s gave no memory figure (rc=%d): %s' % (name, rc, (err or out).strip()[:300])
+    return state
+
+
+def vllm_info(module):
+    params = module.params
+    common = dict(headers=params['headers'], validate_certs=params['validate_certs'],
+                  timeout=params['request_timeout'])
+    url = params['vllm_url']
+    result = dict(url=url, container=docker_container(module), health=None, healthy=False, health_error=None,
+                  kv_cache_usage=None, version=None, models=None, models_error=None)
+    health = probe(url, '/health', **common)
+    result.update(health=health['outcome'], healthy=health['status'] == 200, health_error=health['error'])
+    if health['status'] is None:
+        # nothing answers: /metrics and the rest would only repeat the same refusal or timeout
+        result['models_error'] = health['error']
+        return result
+    metrics = probe(url, '/metrics', **common)
+    if metrics['status'] == 200:
+        result['kv_cache_usage'] = kv_cache_usage(metrics['body'])
+    version = probe(url, '/version', **common)
+    if version['status'] == 200:
+        try:
+            result['version'] = json.loads(version['body']).get('version')
+        except (ValueError, AttributeError):
+            pass
+    headers = dict(params['headers'] or {})
+    if params['api_key']:
+        headers['Authorization'] = 'Bearer %s' % params['api_key']
+    models = probe(url, '/v1/models', headers=headers, validate_certs=params['validate_certs'],
+                   timeout=params['request_timeout'])
+    if models['status'] == 200:
+        try:
+            result['models'] = [m.get('id') for m in json.loads(models['body']).get('data') or []]
+        except (ValueError, AttributeError):
+            result['models_error'] = '/v1/models did not answer a JSON model list'
+    else:
+        result['models_error'] = models['error']
+    return result
+
+
+def restart_fit(memory, ollama, vllm, fraction, margin):
+    requested = fraction_bytes(memory['total'], fraction)
+    required = required_bytes(memory['total'], fraction=fraction, margin=margin)
+    from_ollama = ollama['resident_bytes']
+    container = vllm['container']
+    from_vllm = (container.get('memory_usage') or 0) if container.get('running') else 0
+    fit = predict_fit(memory['available'], required, ollama_resident_bytes=from_ollama,
+                      other_reclaimable_bytes=from_vllm)
+    complete = ollama['status'] in ('ok', 'refused') and container['exists'] is not None and \
+        not (container.get('running') and container.get('memory_usage') is None)
+    return dict(gpu_memory_utilization=fraction, margin=margin, requested=requested, required=fit['required'],
+                available_now=memory['available'], reclaimable_ollama=from_ollama, reclaimable_vllm=from_vllm,
+                reclaimable=from_ollama + from_vllm, projected=fit['projected'], would_fit=fit['fits'],
+                shortfall=fit['shortfall'], complete=complete)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            ollama_url=dict(type='str', default='http://127.0.0.1:11434'),
+            vllm_url=dict(type='str', default='http://127.0.0.1:8000'),
+            vllm_container_name=dict(type='str', default='vllm'),
+            gpu_memory_utilization=dict(type='float', default=0.90),
+            margin=dict(type='str', default='3GiB'),
+            request_timeout=dict(type='float', default=10),
+            validate_certs=dict(type='bool', default=True),
+            headers=dict(type='dict', no_log=True),
+            api_key=dict(type='str', no_log=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    for name in ('ollama_url', 'vllm_url'):
+        parsed = urlparse(params[name] or '')
+        if parsed.scheme not in ('http', 'https') or not parsed.netloc:
+            module.fail_json(msg='%s: %r is not an http:// or https:// URL' % (name, params[name]))
+    if params['request_timeout'] is None or params['request_timeout'] <= 0:
+        module.fail_json(msg='request_timeout: must be a number of seconds greater than 0, got %r'
+                         % (params['request_timeout'],))
+    fraction = params['gpu_memory_utilization']
+    if not 0 < fraction <= 1:
+        module.fail_json(msg='gpu_memory_utilization: %r is outside (0, 1]; it is a fraction of MemTotal such as 0.90'
+                         % (fraction,))
+    try:
+        margin = parse_size(params['margin'], 'margin')
+    except SizeError as exc:
+        module.fail_json(msg=to_native(exc))
+
+    ollama = ollama_info(module)
+    vllm = vllm_info(module)
+    try:
+        memory = snapshot()
+    except MeminfoError as exc:
+        module.fail_json(msg='Cannot read the memory figures: %s' % to_native(exc), ollama=ollama, vllm=vllm)
+    module.exit_json(changed=False, memory=memory, ollama=ollama, vllm=vllm,
+                     restart_fit=restart_fit(memory, ollama, vllm, fraction, margin))
+
+
+if __name__ == '__main__':
+    main()
