@@ -17,10 +17,10 @@ description:
   - Evicts models that an Ollama server holds in memory, waits until C(/api/ps) no longer lists
     them, and optionally waits until the host has enough available memory for another server
     (typically vLLM) to start.
-  - Every resident model (or only those named in O(models)) is evicted with
+  - 'Every resident model (or only those named in O(models)) is evicted with
     C(POST /api/generate {"model": M, "keep_alive": 0}), all at once on parallel connections.
     C(/api/embed) is never used, because it loads the model first. Embedding-only models are
-    evicted the same way.
+    evicted the same way.'
   - The reply to an unload comes before the eviction, so the module then polls C(/api/ps) with a
     short, growing interval (5 ms doubling up to 250 ms) until the models are gone or
     O(wait_timeout) passes.
@@ -35,7 +35,7 @@ description:
   - A server that refuses connections holds nothing (see O(on_unreachable)). A server that accepts
     connections but never answers is a failure after O(request_timeout) seconds.
 author:
-  - openclaw engineering
+  - openclaw engineering (@openclaw)
 requirements:
   - requests
   - Linux (for the memory gate; reads C(/proc/meminfo))
@@ -57,7 +57,7 @@ options:
       - Names of the models to evict, for example V(qwen3:32b). A name without a tag means
         the C(latest) tag.
       - Names that are not resident are ignored. A runner listed under another name of the same
-        model file (same digest in C(/api/tags)) is evicted too: Ollama keeps one runner per file.
+        model file (same digest in C(/api/tags)) is evicted too, because Ollama keeps one runner per file.
       - When omitted, every resident model is evicted. An empty list evicts nothing (only the
         memory gate runs).
     type: list
@@ -71,8 +71,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Deadline in seconds for each wait: for the models to leave C(/api/ps), again after a
-        restart of O(restart_unit), and for the memory requirement to be met.
+      - Deadline in seconds for each wait (for the models to leave C(/api/ps), again after a
+        restart of O(restart_unit), and for the memory requirement to be met).
     type: float
     default: 60
   request_timeout:

@@ -346,7 +346,7 @@ def test_validation_messages_name_the_option(ollama_emulator):
         ({'url': url, 'require_available': '1TiB'}, 'is more than MemTotal'),
         ({'url': url, 'require_fraction': 1.0}, 'plus margin 3.00 GiB'),
     ]
-    results = run_tasks([unload_task(**args) for args, _ in cases])
+    results = run_tasks([unload_task(**case[0]) for case in cases])
     for (args, fragment), result in zip(cases, results):
         assert result['failed'] is True, (args, result)
         assert fragment in result['msg'], (args, result['msg'])

@@ -26,10 +26,12 @@ def closed_port():
 def poll_until(predicate, what, attempts=400, interval=0.01):
     """Poll without a timed assertion: fail only when it never happens."""
     event = threading.Event()
-    for _ in range(attempts):
+    left = attempts
+    while left > 0:
         if predicate():
             return
         event.wait(interval)
+        left -= 1
     pytest.fail('never happened: %s' % what)
 
 
