@@ -22,6 +22,7 @@ __metaclass__ = type
 import errno
 import json
 import traceback
+import warnings
 
 try:
     import requests
@@ -122,6 +123,13 @@ class OllamaClient(object):
         self.validate_certs = validate_certs
         self.request_timeout = float(request_timeout)
         self.connect_timeout = float(connect_timeout) if connect_timeout else self.request_timeout
+        if not validate_certs:
+            # the caller chose not to verify: no warning per request on stderr
+            try:
+                from urllib3.exceptions import InsecureRequestWarning
+                warnings.filterwarnings('ignore', category=InsecureRequestWarning)
+            except ImportError:
+                pass
 
     def _request(self, method, path, payload=None, timeout=None):
         url = self.url + path

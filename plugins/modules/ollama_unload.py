@@ -73,6 +73,7 @@ options:
     description:
       - Deadline in seconds for each wait (for the models to leave C(/api/ps), again after a
         restart of O(restart_unit), and for the memory requirement to be met).
+      - A request to C(/api/ps) in flight at the deadline may add up to O(request_timeout).
     type: float
     default: 60
   request_timeout:

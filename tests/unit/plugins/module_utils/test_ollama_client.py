@@ -6,7 +6,11 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -180,3 +184,30 @@ def test_concurrent_unloads_from_threads(client, ollama_emulator):
 ])
 def test_normalize_name(name, expected):
     assert normalize_name(name) == expected
+
+
+@pytest.fixture
+def tls_emulator(tmp_path):
+    """The emulator behind TLS with a self-signed certificate (openssl CLI)."""
+    if not shutil.which('openssl'):
+        pytest.skip('openssl CLI not installed')
+    cert, key = tmp_path / 'cert.pem', tmp_path / 'key.pem'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+                    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', str(key), '-out', str(cert)],
+                   check=True, capture_output=True)
+    emulator = sys.modules['openclaw_ollama_emulator'].OllamaEmulator()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    emulator.httpd.socket = context.wrap_socket(emulator.httpd.socket, server_side=True)
+    emulator.start()
+    yield emulator, emulator.url.replace('http://', 'https://')
+    emulator.stop()
+
+
+def test_https_validate_certs(tls_emulator):
+    emulator, url = tls_emulator
+    emulator.load('tiny-a')
+    with pytest.raises(OllamaConnectionError) as err:
+        OllamaClient(url, request_timeout=5).ps()
+    assert 'TLS error' in err.value.msg
+    assert [m['name'] for m in OllamaClient(url, validate_certs=False, request_timeout=5).ps()] == ['tiny-a:latest']
