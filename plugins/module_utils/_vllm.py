@@ -124,8 +124,11 @@ def kv_cache_usage(text):
 
 def parse_docker_mem_usage(text):
     """Bytes used from ``docker stats --format '{{.MemUsage}}'`` (``1.953GiB / 119.5GiB``), or ``None``."""
-    used = (text or '').strip().split('/')[0].strip()
-    if not used or used in ('--', '0B / 0B'):
+    text = (text or '').strip()
+    if text.replace(' ', '') == '0B/0B':  # docker's answer when it has no memory cgroup figures
+        return None
+    used = text.split('/')[0].strip()
+    if not used or used == '--':
         return None
     try:
         return parse_size(used, 'docker stats MemUsage')
