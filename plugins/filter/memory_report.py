@@ -39,7 +39,7 @@ def _ollama_cell(ollama):
         if status == 'refused':
             return 'none (Ollama refuses connections)'
         return 'UNKNOWN (Ollama %s)' % status
-    models = ollama.get('models') or []
+    models = sorted(ollama.get('models') or [], key=lambda m: str(m.get('name')))
     if not models:
         return 'none'
     return ', '.join('%s %s until %s' % (m.get('name'), format_bytes(m.get('size')), _short_time(m.get('expires_at')))
