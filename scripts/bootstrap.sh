@@ -32,7 +32,7 @@ SUITE=bookworm
 TARGET_PACKAGES="systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,sudo,docker.io,iptables,python3-requests,ca-certificates,curl"
 # Bump when the chroot configuration below changes: the cached rootfs is rebuilt.
 ROOTFS_RECIPE="recipe=3 suite=$SUITE variant=minbase include=$TARGET_PACKAGES"
-APT_PACKAGES=(docker.io debootstrap systemd-container gcc iptables xz-utils)
+APT_PACKAGES=(docker.io debootstrap systemd-container gcc iptables shellcheck)
 
 mkdir -p "$LOGS" "$IMAGES"
 export DEBIAN_FRONTEND=noninteractive
@@ -231,6 +231,7 @@ build_pyrootfs() {
     say "pyimage: packing python3-only rootfs"
     # Dependency closure of PY_PACKAGES among the installed packages.
     local pkgs
+    # shellcheck disable=SC2016  # the script runs in the chroot's sh; only PY_PACKAGES expands here
     pkgs=$(chroot "$root" /bin/sh -c '
         todo="'"$PY_PACKAGES"'"; seen=" "
         while [ -n "$todo" ]; do
@@ -334,7 +335,10 @@ for s in "$@"; do
         ollama) step_ollama ;;
         collections) step_collections ;;
         stop-dockerd) stop_dockerd ;;
-        rebuild-image) rm -f "$IMAGES/gx10-target-$SUITE.rootfs.tar.gz"*; dockerd_up && docker_cli rmi -f "$TARGET_IMAGE" >/dev/null 2>&1 || true; step_image ;;
+        rebuild-image)
+            rm -f "$IMAGES/gx10-target-$SUITE.rootfs.tar.gz"*
+            if dockerd_up; then docker_cli rmi -f "$TARGET_IMAGE" >/dev/null 2>&1 || true; fi
+            step_image ;;
         -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) die "unknown step '$s' (steps: ${ALL[*]} stop-dockerd rebuild-image)" ;;
     esac
