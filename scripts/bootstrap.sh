@@ -129,8 +129,11 @@ step_dockerd() {
     rm -f "$DOCKER_SOCK"
     say "dockerd: starting (data-root .cache/docker, socket .cache/docker.sock)"
     # setsid: its own session, so a Ctrl-C in the caller's terminal does not reach it.
+    # GX10_DOCKERD_ARGS: extra dockerd options, e.g. "--bridge=none --iptables=false" for a
+    # second checkout on a machine whose docker0 bridge is already taken.
+    # shellcheck disable=SC2086
     setsid dockerd --data-root "$CACHE/docker" --exec-root "$exec_root" \
-        --host "unix://$DOCKER_SOCK" --pidfile "$DOCKERD_PID" \
+        --host "unix://$DOCKER_SOCK" --pidfile "$DOCKERD_PID" ${GX10_DOCKERD_ARGS:-} \
         >>"$LOGS/dockerd.log" 2>&1 </dev/null &
     local pid=$! deadline=$(($(date +%s) + 60))
     until dockerd_up; do
@@ -197,7 +200,7 @@ build_rootfs() {
     run_logged image debootstrap --variant=minbase --include="$TARGET_PACKAGES" "$SUITE" "$root" "$mirror"
     run_logged image configure_rootfs "$root" "$mirror"
     say "image: packing rootfs"
-    run_logged image tar --numeric-owner --xattrs -C "$root" -czf "$tarball.tmp" .
+    run_logged image tar --numeric-owner --xattrs -C "$root" -cf "$tarball.tmp" .
     # The python3-only rootfs for images built inside a target comes from the same tree.
     build_pyrootfs "$root"
     mv "$tarball.tmp" "$tarball"
@@ -205,7 +208,7 @@ build_rootfs() {
     rm -rf "$root"
 }
 step_image() {
-    local tarball="$IMAGES/gx10-target-$SUITE.rootfs.tar.gz" recipe_id
+    local tarball="$IMAGES/gx10-target-$SUITE.rootfs.tar" recipe_id
     recipe_id=$(printf '%s' "$ROOTFS_RECIPE" | sha256sum | cut -c1-16)
     dockerd_up || die "image: dockerd not running (run the dockerd step)"
     if [ "$(docker_cli image inspect -f '{{index .Config.Labels "openclaw.gx10.recipe"}}' "$TARGET_IMAGE" 2>/dev/null)" = "$recipe_id" ]; then
@@ -280,10 +283,10 @@ step_pyimage() {
         say "pyimage: ${out#"$REPO"/} present"; return
     fi
     # Unpack the cached target rootfs (a few seconds) and cut the python3 part out of it.
-    local tarball="$IMAGES/gx10-target-$SUITE.rootfs.tar.gz" root="$CACHE/rootfs.py.tmp"
+    local tarball="$IMAGES/gx10-target-$SUITE.rootfs.tar" root="$CACHE/rootfs.py.tmp"
     [ -s "$tarball" ] || { build_rootfs "$tarball"; return; }
     rm -rf "$root"; mkdir -p "$root"
-    tar -C "$root" -xzf "$tarball"
+    tar -C "$root" -xf "$tarball"
     build_pyrootfs "$root"
     rm -rf "$root"
 }
@@ -336,7 +339,7 @@ for s in "$@"; do
         collections) step_collections ;;
         stop-dockerd) stop_dockerd ;;
         rebuild-image)
-            rm -f "$IMAGES/gx10-target-$SUITE.rootfs.tar.gz"*
+            rm -f "$IMAGES/gx10-target-$SUITE.rootfs.tar"*
             if dockerd_up; then docker_cli rmi -f "$TARGET_IMAGE" >/dev/null 2>&1 || true; fi
             step_image ;;
         -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
