@@ -39,8 +39,8 @@ def play(playbook, extra=None, args=(), tmp_path=None):
         path = Path(tmp_path or "/tmp") / ("extra-%s.json" % secrets.token_hex(4))
         path.write_text(json.dumps(extra))
         cmd += ["-e", "@%s" % path]
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".cache" / "collections"))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
