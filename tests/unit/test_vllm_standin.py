@@ -67,8 +67,7 @@ def wait_healthy(proc, port, deadline=20.0):
     while time.monotonic() < end:
         assert proc.poll() is None, proc.communicate()
         try:
-            status, _ = get(port, "/health")
-            return status, refused
+            return get(port, "/health")[0], refused
         except urllib.error.URLError as exc:
             assert isinstance(exc.reason, ConnectionRefusedError), exc
             refused += 1
@@ -196,7 +195,7 @@ def test_api_key(server):
     assert get(port, "/health")[0] == 200
     assert get(port, "/metrics")[0] == 200
     proc.terminate()
-    _, err = proc.communicate(timeout=10)
+    err = proc.communicate(timeout=10)[1]
     assert "s3cr3t" not in err
 
 

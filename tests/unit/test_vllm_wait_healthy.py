@@ -68,7 +68,7 @@ def test_gives_up_early_when_docker_restarts_it(tmp_path):
                              "vllm", "120"], env=env, stdout=subprocess.PIPE, text=True)
     time.sleep(1)
     (tmp_path / "state").write_text("1 restarting 1")
-    out, _ = proc.communicate(timeout=30)
+    out = proc.communicate(timeout=30)[0]
     result = json.loads(out)
     assert proc.returncode == 1
     assert result["reason"] == "container vllm failed its start-up: exit code 1, restarted by docker"

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2025, openclaw.gx10 contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A stand-in for ``vllm serve`` on hosts without a GPU (tests only).
@@ -113,7 +112,7 @@ def read_meminfo(path):
     values = {}
     with open(path, encoding="ascii") as handle:
         for line in handle:
-            key, _, rest = line.partition(":")
+            key, _sep, rest = line.partition(":")
             parts = rest.split()
             if not parts:
                 continue

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Wait until vLLM answers 200 on /health, or say why not.
 
     vllm_wait_healthy.py URL CONTAINER TIMEOUT

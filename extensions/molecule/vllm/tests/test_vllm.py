@@ -10,7 +10,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[2]
@@ -53,7 +52,7 @@ def inspect(host, name="vllm"):
 def meminfo(host):
     values = {}
     for line in host.file("/proc/meminfo").content_string.splitlines():
-        key, _, rest = line.partition(":")
+        key, _sep, rest = line.partition(":")
         values[key] = int(rest.split()[0]) * 1024
     return values
 
@@ -252,9 +251,12 @@ def test_docker_restart_fails_while_ollama_squats_gated_restart_passes(host, tmp
     restarted_at = host.check_output("date -u +%Y-%m-%dT%H:%M:%S")
     host.check_output("docker restart vllm")
     pattern = re.compile(MESSAGE_RE.format(util=re.escape(str(util))))
-    logs = wait_for("the stand-in's start-up check to fail",
-                    lambda: (lambda s: s if pattern.search(s) else None)(
-                        host.run("docker logs --since %s vllm 2>&1" % restarted_at).stdout))
+
+    def failed_logs():
+        logs = host.run("docker logs --since %s vllm 2>&1" % restarted_at).stdout
+        return logs if pattern.search(logs) else None
+
+    logs = wait_for("the stand-in's start-up check to fail", failed_logs)
     match = pattern.search(logs)
     free, total_gib, req_gib = (float(x) for x in match.groups())
     assert free < req_gib
