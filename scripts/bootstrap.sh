@@ -129,8 +129,8 @@ step_dockerd() {
     rm -f "$DOCKER_SOCK"
     say "dockerd: starting (data-root .cache/docker, socket .cache/docker.sock)"
     # setsid: its own session, so a Ctrl-C in the caller's terminal does not reach it.
-    # GX10_DOCKERD_ARGS: extra dockerd options, e.g. "--bridge=none --iptables=false" for a
-    # second checkout on a machine whose docker0 bridge is already taken.
+    # GX10_DOCKERD_ARGS: extra dockerd options. Never "--bridge=none" on a machine where another
+    # dockerd runs: dockerd then deletes the docker0 interface that the other daemon uses.
     # shellcheck disable=SC2086
     setsid dockerd --data-root "$CACHE/docker" --exec-root "$exec_root" \
         --host "unix://$DOCKER_SOCK" --pidfile "$DOCKERD_PID" ${GX10_DOCKERD_ARGS:-} \
