@@ -63,9 +63,10 @@ record() {  # record STAGE PASSED FAILED SKIPPED SECONDS [NOTE]
 # ---------------------------------------------------------------- cleanup
 export GX10_TEST_RUN_ID="run-$$-$T0"
 STARTED_DOCKERD=0
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
+CLEANED=0
+release() {  # stop what this run started; idempotent
+    [ "$CLEANED" = 1 ] && return 0
+    CLEANED=1
     if [ -S "$REPO/.cache/docker.sock" ] && command -v docker >/dev/null; then
         local ids
         ids=$(DOCKER_HOST="unix://$REPO/.cache/docker.sock" docker ps -aq \
@@ -79,9 +80,14 @@ cleanup() {
     if [ "$STARTED_DOCKERD" = 1 ]; then
         bash "$REPO/scripts/bootstrap.sh" stop-dockerd | sed 's/^/  /'
     fi
+}
+on_exit() {
+    local rc=$?
+    trap - EXIT INT TERM
+    release
     exit "$rc"
 }
-trap cleanup EXIT
+trap on_exit EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
 # ---------------------------------------------------------------- bootstrap
@@ -99,6 +105,7 @@ if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ]; then
     b0=$(date +%s)
     if ! bash "$REPO/scripts/bootstrap.sh" "${steps[@]}" 2>&1 | sed 's/^/  /'; then
         record bootstrap 0 1 0 $(($(date +%s) - b0)) "see .cache/logs/bootstrap-*.log"
+        release
         echo
         echo "0 passed, 1 failed"
         exit 1
@@ -299,6 +306,8 @@ for s in "${STAGES[@]}"; do
     esac
 done
 
+# Stop what we started before the summary, so that the last line is the count.
+release
 echo
 echo "Summary ($(($(date +%s) - T0)) s):"
 for l in "${SUMMARY[@]}"; do echo "  $l"; done
