@@ -13,7 +13,7 @@ set -euo pipefail
 
 die() { echo "build_bundle.sh: ERROR: $1" >&2; exit "${2:-1}"; }
 
-[ $# -eq 1 ] && [ -n "$1" ] || die "usage: $0 DEST"
+if [ $# -ne 1 ] || [ -z "$1" ]; then die "usage: $0 DEST"; fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 DEST=$1
 case $DEST in /*) ;; *) DEST="$PWD/$DEST" ;; esac

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write a random-weight llama model as a GGUF file that a real Ollama server loads.
 
     python tests/ollama/make_model.py --out tiny.gguf [--kind llama|embedding]
@@ -145,7 +144,7 @@ def write_model(path, kind="llama", size="tiny", seed=0, n_layers=None, n_embd=N
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--out", required=True, help="GGUF file to write")
     ap.add_argument("--kind", choices=("llama", "embedding"), default="llama")
     ap.add_argument("--size", choices=sorted(SIZES), default="tiny")
