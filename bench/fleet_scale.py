@@ -1,0 +1,69 @@
+"""Fleet scale: a no-op playbooks/site.yml on 1 lab host against all of them (3 or more).
+
+Needs lab/inventory.yml with at least --min-hosts hosts (`scripts/lab.sh up 3`; brought up when
+missing). One untimed run converges the hosts; then, alternating, N times each, as whole processes:
+    one   ansible-playbook -i lab/inventory.yml playbooks/site.yml -l FIRST_HOST
+    all   ansible-playbook -i lab/inventory.yml playbooks/site.yml  --forks = hosts
+Both with -e gx10_serial=["100%"] (one batch: the fleet at once) unless --serial default, which
+keeps site.yml's canary batches (1, 33 %, 100 %: with 3 hosts one host at a time).
+Every timed run must report changed=0 on every host (a no-op); printed: both medians, the ratio.
+
+    bench/run.sh fleet_scale [--runs N] [--serial one-batch|default]
+"""
+import argparse
+import json
+import re
+
+from _common import (REPO, alternate, ensure_lab, fmt, log, median, ratio, table, timed,
+                     write_result)
+
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
+    ap.add_argument("--min-hosts", type=int, default=3)
+    ap.add_argument("--serial", choices=["one-batch", "default"], default="one-batch")
+    args = ap.parse_args()
+
+    lab = ensure_lab(args.min_hosts)
+    hosts = lab.hosts
+    base = ["ansible-playbook", "-i", str(lab.inventory), str(REPO / "playbooks" / "site.yml"),
+            "--forks", str(max(5, len(hosts)))]
+    if args.serial == "one-batch":
+        base += ["-e", json.dumps({"gx10_serial": ["100%"]})]
+    commands = {"one": base + ["-l", hosts[0]], "all": base}
+    log("converging %d hosts (untimed): %s" % (len(hosts), ", ".join(hosts)))
+    seconds, proc = timed(commands["all"])
+    if proc.returncode != 0:
+        raise SystemExit("site.yml failed on the lab:\n%s" % proc.stdout[-3000:])
+
+    runs = {"one": [], "all": []}
+    order = alternate(("one", "all"), args.runs)
+    for i, kind in enumerate(order, 1):
+        seconds, proc = timed(commands[kind])
+        recap = {m[0]: {"ok": int(m[1]), "changed": int(m[2]), "unreachable": int(m[3]),
+                        "failed": int(m[4])} for m in RECAP.findall(proc.stdout)}
+        changed = sum(v["changed"] for v in recap.values())
+        noop = proc.returncode == 0 and changed == 0
+        runs[kind].append({"wall_seconds": round(seconds, 3), "rc": proc.returncode,
+                           "hosts": len(recap), "changed": changed, "noop": noop})
+        log("run %2d/%d %-3s %.2f s rc %d hosts %d changed %d" % (i, len(order), kind, seconds,
+                                                                  proc.returncode, len(recap), changed))
+    med = {k: median([r["wall_seconds"] for r in v if r["noop"]]) for k, v in runs.items()}
+    r = ratio(med["all"], med["one"])
+    table("No-op site.yml, %d runs each, alternating (%s, forks %d)"
+          % (args.runs, "one batch" if args.serial == "one-batch" else "default canary batches",
+             max(5, len(hosts))),
+          ["hosts", "no-op runs", "median"],
+          [["1", "%d/%d" % (sum(x["noop"] for x in runs["one"]), args.runs), fmt(med["one"])],
+           [str(len(hosts)), "%d/%d" % (sum(x["noop"] for x in runs["all"]), args.runs), fmt(med["all"])]])
+    print("\n%d hosts / 1 host: %s" % (len(hosts), fmt(r, "")))
+    write_result("fleet_scale", {"hosts": hosts, "serial": args.serial, "runs_per_kind": args.runs,
+                                 "commands": {k: " ".join(v) for k, v in commands.items()},
+                                 "median_seconds": med, "ratio_all_over_one": r, "runs": runs})
+
+
+if __name__ == "__main__":
+    main()
