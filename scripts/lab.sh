@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# The local lab: N GX10-like hosts in containers, and the whole job run on them.
+#
+#   scripts/lab.sh up [N]   set up the tools (scripts/bootstrap.sh), start (or reuse) hosts
+#                           gx10-lab-1..N (default 3), write lab/inventory.yml, provision them
+#                           (tests/lab/provision.yml), load a model into each Ollama as a client
+#                           would, roll out playbooks/site.yml, pin a model on host 1 again and run
+#                           playbooks/vllm_restart.yml there, then playbooks/memory_report.yml
+#   scripts/lab.sh status   the lab's containers and the memory report
+#   scripts/lab.sh down     remove the lab containers (label openclaw.gx10.lab=1) and lab/; stop the
+#                           bench's dockerd only when the lab's own bootstrap started it
+#
+# A host is a systemd container of gx10-target:bookworm on the bench's dockerd (.cache/docker.sock)
+# with its own dockerd inside (the vLLM stand-in runs there) and the real Ollama as ollama.service.
+# All lab hosts share this machine's memory: they all see the same /proc/meminfo.
+# Full logs: lab/logs/. Afterwards, by hand:  . scripts/env.sh; ansible-playbook -i lab/inventory.yml ...
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$REPO"
+LAB="$REPO/lab"
+INV="$LAB/inventory.yml"
+LABEL=openclaw.gx10.lab=1
+IMAGE=gx10-target:bookworm
+OURS_MARK="$LAB/dockerd.started-by-lab"
+T0=$(date +%s)
+
+say() { printf '[lab %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+section() { printf '\n==== %s  (%ss)\n' "$*" "$(($(date +%s) - T0))"; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}"; }
+
+dockerd_answers() {
+    [ -S "$REPO/.cache/docker.sock" ] && command -v docker >/dev/null \
+        && DOCKER_HOST="unix://$REPO/.cache/docker.sock" docker version >/dev/null 2>&1
+}
+use_env() {
+    # shellcheck source=/dev/null
+    . "$REPO/scripts/env.sh"
+}
+lab_ids() { docker ps -aq --filter "label=$LABEL"; }
+
+# play NAME PLAYBOOK ARGS...: ansible-playbook on the lab, full output to lab/logs/NAME.log;
+# on the terminal only what changed or failed, the messages of the playbook and the recap.
+play() {
+    local name=$1 playbook=$2; shift 2
+    local log="$LAB/logs/$name.log" rc=0
+    # On the terminal, as it runs: plays, the tasks that changed or failed something, the
+    # playbook's own messages (results with output), warnings and errors, and the recap.
+    { ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_CALLBACK_RESULT_FORMAT=yaml \
+        ansible-playbook -i "$INV" "$playbook" "$@" 2>&1; echo "$?" >"$log.rc"; } \
+        | tee "$log" | python3 -u -c '
+import re
+import sys
+keep, pending = False, None
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    if line.startswith(("PLAY [", "TASK [", "RUNNING HANDLER [", "PLAY RECAP")):
+        pending = re.sub(r" \*+$", "", line)
+        keep = line.startswith(("PLAY [", "PLAY RECAP"))
+        if keep:
+            print("  " + pending)
+            pending = None
+        continue
+    m = re.match(r"^(changed|fatal|failed|ok|skipping|included): ", line)
+    if m:
+        keep = m.group(1) in ("changed", "fatal", "failed") or (
+            m.group(1) == "ok" and "=>" in line and "(item=" not in line)
+        if keep and pending:
+            print("  " + pending)
+            pending = None
+    elif line.startswith(("[WARNING]", "[ERROR]", "ERROR!", "NO MORE HOSTS")):
+        keep = True
+    if keep and line.strip():
+        print("  " + line)
+'
+    rc=$(cat "$log.rc"); rm -f "$log.rc"
+    return "$rc"
+}
+
+# ---------------------------------------------------------------- up
+run_hosts() {
+    local n=$1 i name created=0 reused=0
+    for i in $(seq 1 "$n"); do
+        name="gx10-lab-$i"
+        if docker container inspect "$name" >/dev/null 2>&1; then
+            [ "$(docker container inspect -f '{{.State.Running}}' "$name")" = true ] || docker start "$name" >/dev/null
+            reused=$((reused + 1))
+            continue
+        fi
+        # The platform of extensions/molecule/vllm (and fleet): systemd as PID 1, docker inside,
+        # never privileged; the bench's outputs read-only; no network (Ansible uses docker exec).
+        docker run -d --name "$name" --hostname "$name" --label "$LABEL" \
+            --cgroupns host --network none \
+            --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+            --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+            --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
+            --tmpfs /var/lib/docker:rw,exec,dev,suid,size=2g \
+            -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+            -v "$REPO/.cache/ollama-bundle:/opt/ollama:ro" \
+            -v "$REPO/.cache/ollama-models:/srv/ollama-models:ro" \
+            -v "$REPO/.cache/images:/srv/images:ro" \
+            --stop-signal SIGRTMIN+3 \
+            "$IMAGE" /sbin/init >/dev/null
+        created=$((created + 1))
+    done
+    # Hosts beyond N from an earlier, larger lab.
+    for name in $(docker ps -a --filter "label=$LABEL" --format '{{.Names}}'); do
+        i=${name#gx10-lab-}
+        if ! [[ $i =~ ^[0-9]+$ ]] || [ "$i" -gt "$n" ]; then
+            docker rm -f "$name" >/dev/null; say "removed $name (beyond $n hosts)"
+        fi
+    done
+    say "hosts: $created created, $reused reused"
+    local deadline=$(($(date +%s) + 90)) state
+    for i in $(seq 1 "$n"); do
+        name="gx10-lab-$i"
+        # systemd reports running (or degraded) once boot is done.
+        until state=$(docker exec "$name" systemctl is-system-running 2>/dev/null) \
+                || [ "$state" = degraded ]; do
+            [ "$(date +%s)" -lt "$deadline" ] || die "$name: systemd did not finish booting within 90 s (state: ${state:-none})"
+            sleep 0.5
+        done
+        say "$name: systemd $state"
+    done
+}
+
+write_inventory() {
+    local n=$1 i util
+    # All lab hosts share this machine's MemTotal: N stand-ins asking ceil(MemTotal x util) each
+    # must fit side by side (at most 40 % of it together, never above 0.05 each).
+    util=$(awk -v n="$n" 'BEGIN { u = 0.40 / n; if (u > 0.05) u = 0.05; u = int(u * 100) / 100; if (u < 0.01) u = 0.01; printf "%.2f", u }')
+    {
+        echo "---"
+        echo "# Written by scripts/lab.sh up $n; removed by scripts/lab.sh down."
+        echo "all:"
+        echo "  children:"
+        echo "    gx10:"
+        echo "      hosts:"
+        for i in $(seq 1 "$n"); do echo "        gx10-lab-$i: {}"; done
+        cat <<EOF
+      vars:
+        ansible_connection: community.docker.docker
+        # The bench's dockerd, also without scripts/env.sh (DOCKER_HOST).
+        ansible_docker_extra_args: -H unix://$REPO/.cache/docker.sock
+        ansible_python_interpreter: /usr/bin/python3
+        # As on a real fleet (inventory/group_vars/gx10/main.yml), scaled to a lab.
+        gx10_primary_server: vllm
+        ollama_keep_alive: "0"
+        ollama_environment:
+          OLLAMA_HOST: "127.0.0.1:11434"
+          OLLAMA_MAX_LOADED_MODELS: 1
+          OLLAMA_NUM_PARALLEL: 1
+        # The vLLM stand-in (tests/vllm_standin), built in each host by tests/lab/provision.yml.
+        vllm_image: openclaw/vllm-standin:test
+        vllm_model: org/standin-model
+        vllm_served_model_name: standin
+        vllm_gpus: "off"
+        vllm_gpu_memory_utilization: $util
+        vllm_kv_cache_dtype: fp8
+        vllm_max_model_len: 4096
+        vllm_bind_address: 127.0.0.1
+        vllm_port: 8000
+        vllm_hf_cache_dir: /srv/hf-cache
+        vllm_env:
+          VLLM_STANDIN_STARTUP_SECONDS: "3"
+          VLLM_STANDIN_HOLD_BYTES: 256M
+        vllm_health_timeout: 60
+        vllm_restart_margin: 256MiB
+        vllm_unload_timeout: 60
+EOF
+    } >"$INV.tmp"
+    mv "$INV.tmp" "$INV"
+}
+
+ollama_load() {  # ollama_load HOST MODEL: a client asks for MODEL and keeps it 2h
+    docker exec "$1" curl -sf -o /dev/null -X POST http://127.0.0.1:11434/api/generate \
+        -d "{\"model\": \"$2\", \"keep_alive\": \"2h\"}" || die "$1: Ollama did not load $2"
+}
+ollama_ps() {  # one line: what HOST's Ollama holds
+    docker exec "$1" curl -sf http://127.0.0.1:11434/api/ps | python3 -c '
+import json, sys
+models = json.load(sys.stdin).get("models") or []
+print(", ".join("%s %.2f GiB until %s" % (m["name"], m["size"] / 2**30, m.get("expires_at", "?")[:19]) for m in models) or "nothing")'
+}
+
+cmd_up() {
+    local n=${1:-3}
+    [[ $n =~ ^[1-9][0-9]*$ ]] || die "up: N must be a positive number, got '$n'"
+    mkdir -p "$LAB/logs"
+
+    section "1. Tools (scripts/bootstrap.sh: packages, .venv, the bench's dockerd, images, Ollama bundle)"
+    local before=0
+    dockerd_answers && before=1
+    bash "$REPO/scripts/bootstrap.sh" | sed 's/^/  /'
+    if [ $before = 0 ] && [ -f "$REPO/.cache/dockerd.started-by-bootstrap" ]; then
+        cp "$REPO/.cache/dockerd.started-by-bootstrap" "$OURS_MARK"
+    fi
+    use_env
+
+    section "2. Hosts: $n systemd containers gx10-lab-1..$n (docker inside, no network; label $LABEL)"
+    run_hosts "$n"
+    write_inventory "$n"
+    say "inventory: lab/inventory.yml (group gx10, connection community.docker.docker)"
+
+    section "3. Provision (tests/lab/provision.yml): dockerd, vLLM stand-in image, real Ollama + models"
+    play provision tests/lab/provision.yml -e '{"gx10_lab_ollama_models": ["mid", "tiny-a"]}' \
+        || die "provision.yml failed (lab/logs/provision.log)"
+
+    section "4. A client loads 'mid' into every Ollama with keep_alive 2h (the fleet before this collection)"
+    local i
+    for i in $(seq 1 "$n"); do ollama_load "gx10-lab-$i" mid; done
+    for i in $(seq 1 "$n"); do say "gx10-lab-$i Ollama holds: $(ollama_ps "gx10-lab-$i")"; done
+
+    section "5. Roll out: playbooks/site.yml (canary first; each batch done when vLLM answers /health)"
+    say "per host: the Ollama drop-in (keep-alive 0; the restart drops what it held), then vLLM through the gated restart"
+    play site playbooks/site.yml || die "site.yml failed (lab/logs/site.log)"
+
+    section "6. A client pins 'mid' on gx10-lab-1 again; playbooks/vllm_restart.yml there (predict, evict, start, /health)"
+    ollama_load gx10-lab-1 mid
+    say "gx10-lab-1 Ollama holds: $(ollama_ps gx10-lab-1)"
+    play vllm_restart playbooks/vllm_restart.yml -l gx10-lab-1 || die "vllm_restart.yml failed (lab/logs/vllm_restart.log)"
+    say "gx10-lab-1 Ollama holds: $(ollama_ps gx10-lab-1)"
+
+    section "7. Memory report: playbooks/memory_report.yml (read-only)"
+    [ "$n" -ge 2 ] && ollama_load gx10-lab-2 tiny-a && say "a client loaded tiny-a on gx10-lab-2 (keep_alive 2h)"
+    report
+
+    section "Lab ready: $n hosts in $(($(date +%s) - T0)) s"
+    cat <<EOF
+  . scripts/env.sh
+  ansible-playbook -i lab/inventory.yml playbooks/memory_report.yml
+  ansible-playbook -i lab/inventory.yml playbooks/site.yml --check --diff
+  docker exec -it gx10-lab-1 bash      # systemctl status ollama; docker ps
+  bash scripts/lab.sh down             # remove it all
+EOF
+}
+
+report() {
+    local log="$LAB/logs/memory_report.log" rc=0
+    ANSIBLE_STDOUT_CALLBACK=ansible.builtin.json \
+        ansible-playbook -i "$INV" playbooks/memory_report.yml >"$log" 2>&1 || rc=$?
+    python3 - "$log" <<'PYEOF' || true
+import json
+import sys
+text = open(sys.argv[1], errors="replace").read()
+data = json.loads(text[text.index("{"):])
+for play in data.get("plays", []):
+    for task in play.get("tasks", []):
+        for host, res in task.get("hosts", {}).items():
+            if res.get("failed") or res.get("unreachable"):
+                print("  %s: %s" % (host, res.get("msg")))
+            elif task["task"]["name"] == "Print the fleet memory table":
+                print("\n".join("  " + line for line in res.get("msg", [])))
+PYEOF
+    [ $rc = 0 ] || say "memory_report.yml exit $rc (lab/logs/memory_report.log)"
+    return 0
+}
+
+# ---------------------------------------------------------------- status / down
+cmd_status() {
+    dockerd_answers || { say "the bench's dockerd is not running: no lab"; return 0; }
+    use_env
+    docker ps -a --filter "label=$LABEL" --format 'table {{.Names}}\t{{.Status}}'
+    if [ -f "$INV" ] && [ -n "$(docker ps -q --filter "label=$LABEL")" ]; then
+        section "Memory report"
+        mkdir -p "$LAB/logs"
+        report
+    fi
+}
+
+cmd_down() {
+    if dockerd_answers; then
+        use_env
+        local ids
+        ids=$(lab_ids)
+        if [ -n "$ids" ]; then
+            # shellcheck disable=SC2086
+            docker rm -f -v $ids >/dev/null
+            say "removed $(echo "$ids" | wc -l) lab container(s)"
+        else
+            say "no lab containers"
+        fi
+        if [ -f "$OURS_MARK" ]; then
+            local others
+            others=$(docker ps -q)
+            if [ -n "$others" ]; then
+                say "the bench's dockerd was started by the lab, but other containers run on it: leaving it"
+            else
+                bash "$REPO/scripts/bootstrap.sh" stop-dockerd | sed 's/^/  /'
+            fi
+        fi
+    else
+        say "the bench's dockerd is not running: no lab containers"
+    fi
+    rm -rf "$LAB"
+    say "removed lab/"
+}
+
+case ${1:-} in
+    up) shift; cmd_up "$@" ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    -h|--help|help) usage ;;
+    *) usage >&2; exit 2 ;;
+esac
