@@ -275,9 +275,30 @@ cmd_down() {
         local ids
         ids=$(lab_ids)
         if [ -n "$ids" ]; then
+            # The full ids of the hosts and of the containers inside them (vLLM): with the host's
+            # cgroup namespace their cgroups live in this machine's hierarchy.
+            local full=() id
+            for id in $ids; do
+                full+=("$(docker inspect -f '{{.Id}}' "$id")")
+                mapfile -t -O "${#full[@]}" full < <(docker exec "$id" docker ps -aq --no-trunc 2>/dev/null || true)
+            done
+            # A clean shutdown first (systemd stops docker and its containers), then remove.
+            # shellcheck disable=SC2086
+            docker stop -t 30 $ids >/dev/null 2>&1 || true
             # shellcheck disable=SC2086
             docker rm -f -v $ids >/dev/null
             say "removed $(echo "$ids" | wc -l) lab container(s)"
+            # Empty cgroups left behind by those containers (rmdir fails on a cgroup in use).
+            local left=0 d
+            for id in "${full[@]}"; do
+                [ -n "$id" ] || continue
+                for d in /sys/fs/cgroup/*/docker/"$id" /sys/fs/cgroup/*/*/docker/"$id"; do
+                    [ -d "$d" ] || continue
+                    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+                    [ -d "$d" ] && left=$((left + 1))
+                done
+            done
+            [ "$left" = 0 ] || say "$left cgroup(s) of lab containers still in use under /sys/fs/cgroup"
         else
             say "no lab containers"
         fi
