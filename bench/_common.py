@@ -156,8 +156,8 @@ class Lab:
         proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               timeout=timeout, check=False)
         if check and proc.returncode != 0:
-            raise RuntimeError("on %s: %s\nexit %d\n%s%s" % (host, script, proc.returncode,
-                                                              proc.stdout[-2000:], proc.stderr[-2000:]))
+            raise RuntimeError("on %s: %s\nexit %d\n%s%s"
+                               % (host, script, proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
         return proc
 
     def var(self, host, name, default=None):
@@ -187,8 +187,7 @@ def ensure_lab(min_hosts=1):
     lab = Lab()
     if len(lab.hosts) < min_hosts:
         sys.exit("the lab has %d host(s) (%s); this benchmark needs %d: bring up more "
-                 "(bash scripts/lab.sh up %d)" % (len(lab.hosts), ", ".join(lab.hosts),
-                                                min_hosts, min_hosts))
+                 "(bash scripts/lab.sh up %d)" % (len(lab.hosts), ", ".join(lab.hosts), min_hosts, min_hosts))
     return lab
 
 

@@ -78,8 +78,7 @@ def main():
                                                                before, after))
                 srv.unload_all()
             runs[variant].append(rec)
-            log("run %2d/%d %-7s %.3f s (inner %s)" % (i, len(order), variant, seconds,
-                                                        rec.get("inner_seconds")))
+            log("run %2d/%d %-7s %.3f s (inner %s)" % (i, len(order), variant, seconds, rec.get("inner_seconds")))
         os.unlink(argsfile.name)
 
     ok = {v: [r for r in runs[v] if r["rc"] == 0 and r["resident_after"] == 0
