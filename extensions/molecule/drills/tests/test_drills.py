@@ -1,0 +1,474 @@
+"""Fault drills for the gated vLLM restart (issue 6), in a systemd target with docker inside,
+the vLLM stand-in image and ollama.service (the real Ollama, or the Ollama emulator where a
+drill needs a fault). Tests run in file order and share one target; each drill leaves vLLM
+healthy and ollama.service as it found it (the real server) for the next one."""
+
+import datetime
+import json
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+
+SCENARIO = Path(__file__).resolve().parents[1]
+REPO = SCENARIO.parents[2]
+CONVERGE = SCENARIO / "converge.yml"
+BAD_INPUT = SCENARIO / "bad_input.yml"
+RESTART = REPO / "playbooks" / "vllm_restart.yml"
+OLLAMA = "http://127.0.0.1:11434"
+REAL_VERSION = "0.5.4"  # the bundle reports e.g. 0.5.4-ipexllm-20250407
+EMULATOR_VERSION = "0.33.0"
+EMULATOR = "/opt/gx10-drills/ollama_emulator.py"
+DROPIN = "/etc/systemd/system/ollama.service.d/drill.conf"
+PLAY_TIMEOUT = 300  # a drill's playbook that runs longer than this hangs: the test fails
+
+
+# ---------------------------------------------------------------- helpers
+
+def inventory():
+    eph = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
+    assert eph, "run through molecule (MOLECULE_EPHEMERAL_DIRECTORY unset)"
+    return str(Path(eph) / "inventory")
+
+
+def play_cmd(playbook, extra=None, args=()):
+    cmd = ["ansible-playbook", "-i", inventory(), str(playbook)] + list(args)
+    if extra:
+        fd, path = tempfile.mkstemp(prefix="drill-extra-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(extra, f)
+        cmd += ["-e", "@%s" % path]
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".cache" / "collections"))
+    return cmd, env
+
+
+def play(playbook, extra=None, args=()):
+    """ansible-playbook against the target; returns (rc, whitespace-normalised output, seconds)."""
+    cmd, env = play_cmd(playbook, extra, args)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=PLAY_TIMEOUT, check=False)
+    return proc.returncode, flat(proc.stdout + proc.stderr), round(time.monotonic() - start, 1)
+
+
+def play_background(playbook, extra=None):
+    cmd, env = play_cmd(playbook, extra)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def flat(text):
+    """Ansible wraps warnings: compare messages with runs of whitespace as one space."""
+    return " ".join(text.split())
+
+
+def inspect(host, name="vllm"):
+    return json.loads(host.check_output("docker inspect %s" % name))[0]
+
+
+def identity(data):
+    return data["Id"], data["State"]["StartedAt"], data["Args"]
+
+
+def started_epoch(data):
+    stamp = data["State"]["StartedAt"]  # 2026-11-25T13:20:01.123456789Z
+    head, _dot, frac = stamp.rstrip("Z").partition(".")
+    when = datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp() + float("0." + (frac or "0"))
+
+
+def health(host):
+    return host.run("curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health").stdout.strip()
+
+
+def wait_for(what, predicate, timeout=60.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def ollama(host, method, path, body=None):
+    cmd = "curl -s -m 10 -X %s %s%s" % (method, OLLAMA, path)
+    if body is not None:
+        cmd += " -d %s" % shlex.quote(json.dumps(body))
+    return json.loads(host.check_output(cmd))
+
+
+def ollama_names(host):
+    return sorted(m["name"] for m in ollama(host, "GET", "/api/ps")["models"])
+
+
+def ollama_version(host):
+    out = host.run("curl -s -m 2 %s/api/version" % OLLAMA).stdout
+    try:
+        return json.loads(out).get("version")
+    except ValueError:
+        return None
+
+
+def ollama_is(host, kind):
+    """Whether ollama.service answers as the real server ("real") or as the emulator."""
+    version = ollama_version(host) or ""
+    return version.startswith(REAL_VERSION) if kind == "real" else version == EMULATOR_VERSION
+
+
+def main_pid(host):
+    return int(host.check_output("systemctl show -p MainPID --value ollama"))
+
+
+def nrestarts(host):
+    return int(host.check_output("systemctl show -p NRestarts --value ollama"))
+
+
+def write_file(host, path, content):
+    host.check_output("mkdir -p %s && printf %%s %s > %s"
+                      % (shlex.quote(os.path.dirname(path)), shlex.quote(content), shlex.quote(path)))
+
+
+def restart_ollama(host, kind):
+    host.check_output("systemctl daemon-reload && systemctl restart ollama")
+    wait_for("ollama.service to answer /api/version as the %s server" % kind, lambda: ollama_is(host, kind))
+
+
+def ollama_as_emulator(host, *args):
+    """ollama.service runs the emulator (a drop-in swaps ExecStart); a new process starts empty."""
+    write_file(host, DROPIN, "[Service]\nExecStart=\nExecStart=/usr/bin/python3 %s --port 11434 %s\n"
+               % (EMULATOR, " ".join(args)))
+    restart_ollama(host, "emulator")
+
+
+def ollama_real(host):
+    host.check_output("rm -f %s" % DROPIN)
+    restart_ollama(host, "real")
+
+
+def emulator_log(host):
+    return json.loads(host.check_output("curl -s -m 5 %s/_emu/log" % OLLAMA))["log"]
+
+
+def containers(host):
+    """Every container the target's dockerd has, running or not: {name: id}."""
+    out = host.check_output("docker ps -a --no-trunc --format '{{.Names}} {{.ID}}'")
+    pairs = [line.split() for line in out.splitlines() if line.strip()]
+    assert len(pairs) == len({p[0] for p in pairs}), "duplicate container names: %s" % out
+    return dict(pairs)
+
+
+def host_files(host):
+    """What the role could write on the host: the HF cache, unit files, docker's config."""
+    return host.check_output(
+        "find /srv/hf-cache /etc/systemd/system /etc/docker -printf '%p %s %m %T@\\n' 2>/dev/null | sort")
+
+
+def transient(host, unit, script):
+    """Run a shell script in the target as a transient systemd unit (outlives `docker exec`)."""
+    host.check_output("systemctl reset-failed %s 2>/dev/null; true" % unit)
+    host.check_output("systemd-run --unit=%s --collect bash -c %s" % (unit, shlex.quote(script)))
+
+
+def assert_healthy_vllm(host):
+    assert health(host) == "200"
+    data = inspect(host)
+    assert data["State"]["Running"] and data["State"]["Status"] == "running"
+    return data
+
+
+# ---------------------------------------------------------------- the converged start
+
+def test_converged_vllm_is_healthy(host):
+    assert_healthy_vllm(host)
+    assert ollama_is(host, "real")
+    assert list(containers(host)) == ["vllm"]
+
+
+# ---------------------------------------------------------------- 1. Ollama hung
+
+def test_hung_ollama_fails_by_deadline_and_leaves_vllm_untouched(host):
+    before = assert_healthy_vllm(host)
+    pid = main_pid(host)
+    host.check_output("kill -STOP %d" % pid)
+    try:
+        # Accepts connections (the kernel's backlog), never answers: curl times out (28), not refused (7).
+        assert host.run("curl -s -m 2 %s/api/version" % OLLAMA).rc == 28
+        rc, out, took = play(CONVERGE, {"vllm_max_model_len": 8192})
+    finally:
+        host.check_output("kill -CONT %d" % pid)
+    print("hung Ollama: the gated restart failed after %s s" % took)
+    assert rc != 0, out
+    assert ("Ollama at http://127.0.0.1:11434 did not answer GET /api/ps properly (timeout" in out), out
+    assert "the running container vllm was left alone" in out, out
+    assert "Stop the running vLLM container" not in out, out
+    after = assert_healthy_vllm(host)
+    assert identity(after) == identity(before)
+    assert "8192" not in after["Args"]
+    assert main_pid(host) == pid
+    assert ollama_is(host, "real")
+
+
+# ---------------------------------------------------------------- 2. stuck in "Stopping..."
+
+def test_stuck_model_fallback_restarts_ollama_then_vllm_restarts(host):
+    ollama_as_emulator(host, "--mode", "stuck")
+    ollama(host, "POST", "/api/generate", {"model": "tiny-a", "keep_alive": -1})
+    assert ollama_names(host) == ["tiny-a:latest"]
+    pid = main_pid(host)
+    before = assert_healthy_vllm(host)
+    rc, out, took = play(CONVERGE, {"vllm_max_model_len": 8192, "vllm_unload_timeout": 4})
+    print("stuck model: gated restart with the fallback took %s s" % took)
+    assert rc == 0, out
+    assert 'tiny-a:latest (still listed in /api/ps, e.g. stuck in "Stopping..."); restarting ollama' in out, out
+    assert main_pid(host) != pid  # the fallback restarted ollama.service
+    assert ollama_names(host) == []
+    after = assert_healthy_vllm(host)
+    assert after["Id"] != before["Id"]
+    assert "8192" in after["Args"]
+    assert "vLLM vllm is healthy" in out, out
+
+
+# ---------------------------------------------------------------- 3. killed mid-eviction
+
+def test_ollama_killed_during_eviction_gate_passes_on_empty_server(host):
+    # slow: the eviction would take 600 s, far past vllm_unload_timeout; the kill ends it.
+    ollama_as_emulator(host, "--mode", "slow", "--slow-delay", "600")
+    ollama(host, "POST", "/api/generate", {"model": "tiny-a", "keep_alive": -1})
+    assert ollama_names(host) == ["tiny-a:latest"]
+    pid, restarts = main_pid(host), nrestarts(host)
+    before = assert_healthy_vllm(host)
+    proc = play_background(RESTART, {"vllm_unload_timeout": 20})
+    try:
+        def unload_sent():
+            return any(method == "POST" and path == "/api/generate" and body and json.loads(body).get("keep_alive") == 0
+                       for method, path, body in emulator_log(host))
+        wait_for("the gate's unload request to reach Ollama", unload_sent, timeout=120)
+        assert ollama_names(host) == ["tiny-a:latest"]  # evicting, not yet evicted
+        host.check_output("systemctl kill --signal=SIGKILL ollama")
+        out, _err = proc.communicate(timeout=PLAY_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    out = flat(out)
+    # systemd's Restart=always brings it back, empty.
+    wait_for("systemd to start ollama.service again", lambda: nrestarts(host) > restarts and main_pid(host) not in (0, pid))
+    wait_for("Ollama to answer again", lambda: ollama_is(host, "emulator"))
+    assert ollama_names(host) == []  # back, and empty
+    # The kill lands between two polls of /api/ps (the usual case): the refused connection means
+    # "holds nothing", the eviction ends without its deadline or the restart fallback, and the
+    # restart proceeds. It can also land in the middle of a poll's reply (headers sent, body not;
+    # urllib3 1.x returns the short body): the eviction then fails with a message naming what it
+    # waited for, before vLLM was stopped. Either way nothing waits for a deadline.
+    assert "restarting ollama" not in out, out
+    assert "Timed out" not in out, out
+    if proc.returncode == 0:
+        print("killed mid-eviction: the gate passed on the emptied server")
+        after = assert_healthy_vllm(host)
+        assert after["State"]["StartedAt"] != before["State"]["StartedAt"]
+        assert "vLLM vllm is healthy" in out, out
+    else:
+        print("killed mid-eviction: the eviction failed (%s)" % out[out.find("msg: "):][:200])
+        assert "while waiting for tiny-a:latest to be evicted" in out, out
+        assert "Stop the running vLLM container" not in out, out
+        assert identity(assert_healthy_vllm(host)) == identity(before)
+
+
+# ---------------------------------------------------------------- 4. dockerd restarted while vLLM is down
+
+DIE_EVENT = "read -r ev < <(docker events --filter container=vllm --filter event=die --format '{{.Action}}'); "
+DOCKERD_TRIGGERS = {
+    # dockerd goes down while the gate's stop call is still talking to it
+    "during_stop": (DIE_EVENT, {}),
+    # strictly after the stop call: the role holds Ollama (vllm_hold_ollama) only once the stop
+    # returned, and starts vLLM after that; restart dockerd as soon as ollama.service is down
+    "after_stop": (DIE_EVENT + "while systemctl is-active -q ollama; do sleep 0.05; done; ",
+                   {"vllm_hold_ollama": True}),
+}
+
+
+@pytest.mark.parametrize("when", sorted(DOCKERD_TRIGGERS))
+def test_dockerd_restarted_while_vllm_is_down(host, when):
+    ollama_real(host)
+    before = assert_healthy_vllm(host)
+    trigger, extra = DOCKERD_TRIGGERS[when]
+    host.check_output("rm -f /run/drill-dockerd")
+    transient(host, "drill-dockerd",
+              trigger + "date +%s.%N > /run/drill-dockerd; systemctl restart docker; echo restarted >> /run/drill-dockerd")
+    rc, out, took = play(RESTART, extra)
+    wait_for("the dockerd restart to finish", lambda: "restarted" in host.run("cat /run/drill-dockerd").stdout)
+    print("dockerd restarted %s: rc %s after %s s; %s"
+          % (when, rc, took, out[out.find("The gated restart of vLLM failed"):][:400] if rc else "healthy"))
+    assert "already in use" not in out, out
+    found = containers(host)
+    assert list(found) == ["vllm"], found
+    if rc == 0:
+        after = assert_healthy_vllm(host)
+        assert after["State"]["StartedAt"] != before["State"]["StartedAt"]
+    else:
+        # the rescue names the task and docker's error, and leaves the container stopped
+        assert re.search(r"The gated restart of vLLM failed at '[^']+': \S", out), out
+        assert "Container vllm: status exited" in out, out
+    assert host.service("ollama").is_running  # started again if the role held it
+    # Either way the next gated restart recovers, on the same single container.
+    rc, out, _took = play(RESTART)
+    assert rc == 0, out
+    assert "already in use" not in out, out
+    assert list(containers(host)) == ["vllm"]
+    assert_healthy_vllm(host)
+
+
+# ---------------------------------------------------------------- 5. a client reloads while vLLM loads
+
+RELOAD_LOG = "/run/drill-reload.log"
+RELOAD_LOOP = (
+    "while :; do t=$(date +%s.%N); "
+    "c=$(curl -s -m 3 -o /dev/null -w '%{http_code}' -X POST " + OLLAMA + "/api/generate "
+    "-d '{\"model\": \"tiny-a\", \"keep_alive\": -1}'); "
+    "h=$(curl -s -m 1 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health); "
+    "echo \"$t $c $h\" >> " + RELOAD_LOG + "; sleep 0.2; done")
+SLOW_START = {"VLLM_STANDIN_STARTUP_SECONDS": "6", "VLLM_STANDIN_HOLD_BYTES": "64M"}
+
+
+def reload_during_restart(host, extra):
+    """Run the gated restart while a client reloads tiny-a (keep_alive -1) in a loop; return the
+    play's result, the container and the loop's (time, generate code, health code) while vLLM loaded."""
+    host.check_output("rm -f %s" % RELOAD_LOG)
+    transient(host, "drill-reload", RELOAD_LOOP)
+    try:
+        wait_for("the client to hold tiny-a", lambda: "tiny-a:latest" in ollama_names(host))
+        rc, out, took = play(CONVERGE, extra)
+    finally:
+        host.check_output("systemctl stop drill-reload")
+    data = inspect(host)
+    start = started_epoch(data)
+    rows = [line.split() for line in host.file(RELOAD_LOG).content_string.splitlines()]
+    loading = [(float(t), c, h) for t, c, h in rows if float(t) > start and h != "200"]
+    return rc, out, took, data, loading
+
+
+def test_reload_while_vllm_loads_without_hold_takes_memory(host):
+    ollama_real(host)
+    before = assert_healthy_vllm(host)
+    # Utilization 0.05 fits beside tiny-a: the outcome is deterministic, vLLM starts and the
+    # client's model is resident again next to it.
+    rc, out, took, data, loading = reload_during_restart(host, {"vllm_env": SLOW_START})
+    print("reload without hold: %s s; during the load: %s" % (took, loading))
+    assert rc == 0, out
+    assert data["Id"] != before["Id"]
+    assert_healthy_vllm(host)
+    assert loading, "the loop saw no sample while vLLM loaded"
+    assert any(code == "200" for _t, code, _h in loading), loading
+    resident = ollama(host, "GET", "/api/ps")["models"]
+    assert [m["name"] for m in resident] == ["tiny-a:latest"]
+    assert resident[0]["size"] > 0
+
+
+def test_reload_while_vllm_loads_with_hold_is_refused(host):
+    before = assert_healthy_vllm(host)
+    rc, out, took, data, loading = reload_during_restart(
+        host, {"vllm_env": SLOW_START, "vllm_max_model_len": 8192, "vllm_hold_ollama": True})
+    print("reload with hold: %s s; during the load: %s" % (took, loading))
+    assert rc == 0, out
+    assert data["Id"] != before["Id"] and "8192" in data["Args"]
+    assert_healthy_vllm(host)
+    assert len(loading) >= 3, loading
+    # curl's 000: connection refused, ollama.service was stopped for the whole load
+    assert all(code == "000" for _t, code, _h in loading), loading
+    assert host.service("ollama").is_running
+    wait_for("Ollama to answer again", lambda: ollama_is(host, "real"))
+    # back to the scenario's settings
+    rc, out, _took = play(CONVERGE)
+    assert rc == 0, out
+    assert_healthy_vllm(host)
+
+
+# ---------------------------------------------------------------- 6. bad role variables
+
+# name, role variables, words the error must contain
+BAD_CASES = [
+    ("image_latest", {"vllm_image": "vllm/vllm-openai:latest"}, ["vllm_image", "latest"]),
+    ("image_untagged", {"vllm_image": "vllm/vllm-openai"}, ["vllm_image"]),
+    ("image_registry_port_untagged", {"vllm_image": "registry.local:5000/vllm-openai"}, ["vllm_image"]),
+    ("image_empty", {"vllm_image": ""}, ["vllm_image"]),
+    ("utilization_0", {"vllm_gpu_memory_utilization": 0}, ["vllm_gpu_memory_utilization"]),
+    ("utilization_1", {"vllm_gpu_memory_utilization": 1}, ["vllm_gpu_memory_utilization"]),
+    ("utilization_1_5", {"vllm_gpu_memory_utilization": 1.5}, ["vllm_gpu_memory_utilization"]),
+    ("utilization_negative", {"vllm_gpu_memory_utilization": -0.5}, ["vllm_gpu_memory_utilization"]),
+    ("utilization_text", {"vllm_gpu_memory_utilization": "x"}, ["vllm_gpu_memory_utilization"]),
+    ("kv_cache_dtype_unknown", {"vllm_kv_cache_dtype": "fp4"}, ["vllm_kv_cache_dtype"]),
+    ("max_model_len_negative", {"vllm_max_model_len": -1}, ["vllm_max_model_len"]),
+    ("port_0", {"vllm_port": 0}, ["vllm_port"]),
+    ("port_70000", {"vllm_port": 70000}, ["vllm_port"]),
+    ("port_text", {"vllm_port": "http"}, ["vllm_port"]),
+    ("bind_address_garbage", {"vllm_bind_address": "not-an-address"}, ["vllm_bind_address"]),
+    ("bind_address_octet", {"vllm_bind_address": "127.0.0.256"}, ["vllm_bind_address"]),
+    ("gpus_number", {"vllm_gpus": 2}, ["vllm_gpus"]),
+    ("gpus_none", {"vllm_gpus": "none"}, ["vllm_gpus"]),
+    ("gpus_true", {"vllm_gpus": True}, ["vllm_gpus"]),
+    ("extra_args_string", {"vllm_extra_args": "--enforce-eager"}, ["vllm_extra_args"]),
+    ("extra_args_mapping", {"vllm_extra_args": {"enforce-eager": True}}, ["vllm_extra_args"]),
+    ("extra_args_nested", {"vllm_extra_args": [["--enforce-eager"]]}, ["vllm_extra_args"]),
+    ("env_string", {"vllm_env": "A=1"}, ["vllm_env"]),
+    ("env_list", {"vllm_env": ["A=1"]}, ["vllm_env"]),
+    ("health_timeout_0", {"vllm_health_timeout": 0}, ["vllm_health_timeout"]),
+    ("health_timeout_text", {"vllm_health_timeout": "soon"}, ["vllm_health_timeout"]),
+    ("unload_timeout_0", {"vllm_unload_timeout": 0}, ["vllm_unload_timeout"]),
+    ("margin_unparseable", {"vllm_restart_margin": "lots"}, ["vllm_restart_margin", "lots"]),
+    ("margin_negative", {"vllm_restart_margin": "-1GiB"}, ["vllm_restart_margin"]),
+    ("hold_ollama_not_bool", {"vllm_hold_ollama": "maybe"}, ["vllm_hold_ollama"]),
+    ("ipc_host_not_bool", {"vllm_ipc_host": "maybe"}, ["vllm_ipc_host"]),
+    ("model_empty", {"vllm_model": ""}, ["vllm_model"]),
+    ("container_name_invalid", {"vllm_container_name": "bad name!"}, ["vllm_container_name", "bad name!"]),
+    ("hf_cache_dir_relative", {"vllm_hf_cache_dir": "hf-cache"}, ["vllm_hf_cache_dir"]),
+    ("ollama_url_no_scheme", {"vllm_ollama_url": "127.0.0.1:11434"}, ["vllm_ollama_url", "http://"]),
+    ("ollama_service_empty", {"vllm_ollama_service": ""}, ["vllm_ollama_service"]),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_results(host):
+    before = (identity(inspect(host)), containers(host), host_files(host))
+    with tempfile.TemporaryDirectory() as tmp:
+        results_file = os.path.join(tmp, "results.json")
+        rc, out, took = play(BAD_INPUT, {"cases": [{"name": n, "vars": v} for n, v, _words in BAD_CASES],
+                                         "results_file": results_file})
+        assert rc == 0, out[-3000:]
+        with open(results_file) as f:
+            results = {r["name"]: r for r in json.load(f)}
+    print("bad input: %d cases in one run, %s s" % (len(BAD_CASES), took))
+    after = (identity(inspect(host)), containers(host), host_files(host))
+    return {"results": results, "before": before, "after": after}
+
+
+@pytest.mark.parametrize("name,variables,words", BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_bad_input_is_refused_with_a_clear_message(bad_results, name, variables, words):
+    result = bad_results["results"][name]
+    assert result["failed"], "%s was accepted: %s" % (name, variables)
+    for word in words:
+        assert word in result["msg"], (word, result["msg"])
+
+
+def test_bad_input_left_the_host_untouched(host, bad_results):
+    assert len(bad_results["results"]) == len(BAD_CASES)
+    before, after = bad_results["before"], bad_results["after"]
+    assert after[0] == before[0], "the vLLM container changed (Id, StartedAt, args)"
+    assert after[1] == before[1], "the containers changed"
+    assert after[2] == before[2], "files on the host changed"
+    assert_healthy_vllm(host)
+
+
+def test_no_drill_left_anything_behind(host):
+    assert not host.file(DROPIN).exists
+    assert ollama_is(host, "real")
+    assert list(containers(host)) == ["vllm"]
+    for unit in ("drill-dockerd", "drill-reload"):
+        assert host.run("systemctl is-active %s" % unit).stdout.strip() != "active"
+    assert re.match(r"^[0-9a-f]{64}$", inspect(host)["Id"])
