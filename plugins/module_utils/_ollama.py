@@ -165,6 +165,11 @@ class OllamaClient(object):
         except requests.exceptions.RequestException as exc:
             raise OllamaConnectionError('%s: request failed: %s' % (what, exc), url=self.url, method=method, path=path)
 
+        # Older urllib3 (1.26) returns a reply cut short by a dying server without raising.
+        expected = response.headers.get('Content-Length')
+        if expected and expected.isdigit() and int(expected) != len(body):
+            raise OllamaConnectionError('%s: the server closed the connection mid-reply (%d of %s bytes)'
+                                        % (what, len(body), expected), url=self.url, method=method, path=path)
         text = body.decode('utf-8', 'replace')
         data = None
         parse_error = None

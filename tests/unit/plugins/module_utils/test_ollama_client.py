@@ -211,3 +211,28 @@ def test_https_validate_certs(tls_emulator):
         OllamaClient(url, request_timeout=5).ps()
     assert 'TLS error' in err.value.msg
     assert [m['name'] for m in OllamaClient(url, validate_certs=False, request_timeout=5).ps()] == ['tiny-a:latest']
+
+
+def test_reply_cut_short_by_a_dying_server_is_a_connection_error():
+    """A server killed mid-reply: headers promise a body that never comes (urllib3 1.26 does not raise)."""
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(1)
+
+    def serve():
+        conn, _addr = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"models": [')
+        conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        cut = OllamaClient('http://127.0.0.1:%d' % listener.getsockname()[1], request_timeout=5)
+        with pytest.raises(OllamaError) as info:
+            cut.ps()
+        assert not isinstance(info.value, OllamaUnreachable)
+        assert 'closed the connection mid-reply' in info.value.msg or 'Connection' in info.value.msg
+    finally:
+        thread.join(5)
+        listener.close()
