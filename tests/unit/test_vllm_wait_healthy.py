@@ -78,3 +78,27 @@ def test_exited_container(tmp_path):
     env = fake_docker(tmp_path, "0 exited 2")
     rc, result = wait("http://127.0.0.1:%d/health" % free_port(), 120, env)
     assert rc == 1 and result["reason"] == "container vllm exited with code 2"
+
+
+def failing_docker(tmp_path, message):
+    """A `docker` whose `inspect` fails with MESSAGE on stderr."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    docker = bindir / "docker"
+    docker.write_text("#!/bin/sh\necho '%s' >&2\nexit 1\n" % message)
+    docker.chmod(0o755)
+    return dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]))
+
+
+def test_removed_container_is_gone(tmp_path):
+    env = failing_docker(tmp_path, "Error: No such object: vllm")
+    rc, result = wait("http://127.0.0.1:%d/health" % free_port(), 10, env)
+    assert rc == 1 and result["reason"] == "container vllm is gone"
+
+
+def test_docker_down_is_not_a_gone_container(tmp_path):
+    env = failing_docker(tmp_path, "Cannot connect to the Docker daemon at unix:///var/run/docker.sock")
+    rc, result = wait("http://127.0.0.1:%d/health" % free_port(), 2, env)
+    assert rc == 1
+    assert "gone" not in result["reason"]
+    assert "within 2 s" in result["reason"] and "Cannot connect to the Docker daemon" in result["reason"]
