@@ -13,7 +13,8 @@
 # "N passed, N failed" (", N skipped" when some were skipped); the exit status is non-zero on
 # any failure. Logs: .cache/logs/test-*.log. Only what this run started is stopped at the end
 # (our dockerd if it was not running before, containers labelled with this run's id).
-# Environment: GX10_SCENARIO_TIMEOUT (s, default 1200), GX10_SKIP_BOOTSTRAP=1 (trust the setup).
+# Environment: GX10_SCENARIO_TIMEOUT (s, default 1200), GX10_SKIP_BOOTSTRAP=1 (trust the setup),
+# GX10_MOLECULE_LOCK (flock file that serialises scenarios across checkouts sharing a dockerd).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -274,7 +275,10 @@ stage_molecule() {
             say "molecule $n: no extensions/molecule/$n/molecule.yml"; f=$((f + 1)); failed_names+=("$n"); continue
         fi
         say "molecule $n: molecule test -s $n"
-        MOLECULE_SCENARIO_NAME=$n timeout --kill-after=30 "${GX10_SCENARIO_TIMEOUT:-1200}" \
+        # One scenario at a time per machine: checkouts that share a dockerd (git worktrees with
+        # .cache/docker.sock linked) would otherwise race for the same container names.
+        MOLECULE_SCENARIO_NAME=$n flock "${GX10_MOLECULE_LOCK:-/tmp/gx10-molecule.lock}" \
+            timeout --kill-after=30 "${GX10_SCENARIO_TIMEOUT:-1200}" \
             molecule test -s "$n" >"$log" 2>&1
         rc=$?
         # A scenario that failed before its destroy may leave its container: remove ours.
