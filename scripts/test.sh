@@ -286,6 +286,11 @@ stage_molecule() {
         left=$(docker ps -aq --filter "label=openclaw.gx10.run=$GX10_TEST_RUN_ID" 2>/dev/null || true)
         # shellcheck disable=SC2086
         [ -n "$left" ] && docker rm -f $left >/dev/null 2>&1
+        # and its named volumes (gx10-<scenario>-...-<run id>, e.g. the gate scenario's inner docker)
+        local vols
+        vols=$(docker volume ls -q 2>/dev/null | grep -E "^gx10-.*-${GX10_TEST_RUN_ID}\$" || true)
+        # shellcheck disable=SC2086
+        [ -n "$vols" ] && docker volume rm -f $vols >/dev/null 2>&1
         if [ $rc -eq 0 ]; then
             p=$((p + 1)); say "molecule $n: passed ($(($(date +%s) - st))s)"
         else

@@ -248,3 +248,19 @@ def drop_caches(path=DROP_CACHES_PATH):
     except (IOError, OSError) as exc:
         return {'dropped': False, 'msg': 'could not drop the page cache (%s): %s' % (path, exc)}
     return {'dropped': True, 'msg': 'page cache dropped'}
+
+
+def describe_fit(fit, total, ollama_models=()):
+    """The restart prediction in words, the figures as the gate prints them.
+
+    ``fit`` is ``memory_info``'s ``restart_fit`` (``gpu_memory_utilization``, ``requested``,
+    ``required``, ``projected``, ``available_now``, ``reclaimable_ollama``, ``reclaimable_vllm``).
+    """
+    names = ', '.join(ollama_models) if ollama_models else 'nothing'
+    return ('Needed ceil(MemTotal x %s) = %s + margin %s = %s (%d bytes); at best %s (%d bytes) = '
+            'MemAvailable %s + Ollama %s (%s) + current vLLM %s, of MemTotal %s.'
+            % (fit['gpu_memory_utilization'], format_bytes(fit['requested']),
+               format_bytes(fit['required'] - fit['requested']), format_bytes(fit['required']), fit['required'],
+               format_bytes(fit['projected']), fit['projected'], format_bytes(fit['available_now']),
+               format_bytes(fit['reclaimable_ollama']), names, format_bytes(fit['reclaimable_vllm']),
+               format_bytes(total)))

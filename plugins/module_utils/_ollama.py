@@ -19,19 +19,15 @@ comes BEFORE the eviction; poll ``/api/ps`` to know it is gone.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import errno
 import json
-import traceback
-import warnings
 
-try:
-    import requests
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
-    requests = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.openclaw.gx10.plugins.module_utils import _http
+from ansible_collections.openclaw.gx10.plugins.module_utils._http import (  # noqa: F401 (re-exported)
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    is_refused as _is_refused,
+    requests,
+)
 
 DEFAULT_URL = 'http://127.0.0.1:11434'
 
@@ -72,28 +68,6 @@ class OllamaProtocolError(OllamaError):
     """The server answered 2xx with a body that is not the expected JSON."""
 
 
-def _is_refused(exc):
-    """Walk an exception, its causes and its arguments looking for ECONNREFUSED."""
-    seen = set()
-    todo = [exc]
-    while todo:
-        item = todo.pop()
-        if item is None or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, ConnectionRefusedError):
-            return True
-        if isinstance(item, OSError) and getattr(item, 'errno', None) == errno.ECONNREFUSED:
-            return True
-        if isinstance(item, BaseException):
-            todo.append(item.__cause__)
-            todo.append(item.__context__)
-            todo.append(getattr(item, 'reason', None))
-            todo.extend(a for a in getattr(item, 'args', ()) if isinstance(a, BaseException))
-    text = str(exc)
-    return 'Connection refused' in text or '[Errno %d]' % errno.ECONNREFUSED in text
-
-
 def normalize_name(name):
     """Ollama's canonical short name: ``tiny`` -> ``tiny:latest``."""
     name = (name or '').strip()
@@ -124,69 +98,39 @@ class OllamaClient(object):
         self.request_timeout = float(request_timeout)
         self.connect_timeout = float(connect_timeout) if connect_timeout else self.request_timeout
         if not validate_certs:
-            # the caller chose not to verify: no warning per request on stderr
-            try:
-                from urllib3.exceptions import InsecureRequestWarning
-                warnings.filterwarnings('ignore', category=InsecureRequestWarning)
-            except ImportError:
-                pass
+            _http.quiet_insecure_warnings()
 
     def _request(self, method, path, payload=None, timeout=None):
         url = self.url + path
         read_timeout = float(timeout) if timeout else self.request_timeout
         what = '%s %s' % (method, url)
-        headers = {'Accept': 'application/json'}
-        headers.update(self.headers)
+        where = dict(url=self.url, method=method, path=path)
         try:
-            with requests.Session() as session:
-                response = session.request(
-                    method, url,
-                    data=json.dumps(payload) if payload is not None else None,
-                    headers=dict(headers, **({'Content-Type': 'application/json'} if payload is not None else {})),
-                    timeout=(min(self.connect_timeout, read_timeout), read_timeout),
-                    verify=self.validate_certs,
-                    allow_redirects=False,
-                )
-                body = response.content
-        except requests.exceptions.ConnectTimeout as exc:
-            raise OllamaTimeout('%s: no connection within %s s (%s)' % (what, read_timeout, exc),
-                                url=self.url, method=method, path=path)
-        except requests.exceptions.Timeout as exc:
-            raise OllamaTimeout('%s: the server accepted the connection but did not answer within %s s'
-                                % (what, read_timeout), url=self.url, method=method, path=path)
-        except requests.exceptions.SSLError as exc:
-            raise OllamaConnectionError('%s: TLS error: %s' % (what, exc), url=self.url, method=method, path=path)
-        except requests.exceptions.ConnectionError as exc:
-            if _is_refused(exc):
-                raise OllamaUnreachable('%s: connection refused (nothing listens at %s)' % (what, self.url),
-                                        url=self.url, method=method, path=path)
-            raise OllamaConnectionError('%s: connection failed: %s' % (what, exc),
-                                        url=self.url, method=method, path=path)
-        except requests.exceptions.RequestException as exc:
-            raise OllamaConnectionError('%s: request failed: %s' % (what, exc), url=self.url, method=method, path=path)
-
-        # Older urllib3 (1.26) returns a reply cut short by a dying server without raising.
-        expected = response.headers.get('Content-Length')
-        if expected and expected.isdigit() and int(expected) != len(body):
-            raise OllamaConnectionError('%s: the server closed the connection mid-reply (%d of %s bytes)'
-                                        % (what, len(body), expected), url=self.url, method=method, path=path)
-        text = body.decode('utf-8', 'replace')
+            response = _http.request(method, url, payload=payload, headers=self.headers, timeout=read_timeout,
+                                     connect_timeout=self.connect_timeout, validate_certs=self.validate_certs)
+        except _http.Refused:
+            raise OllamaUnreachable('%s: connection refused (nothing listens at %s)' % (what, self.url), **where)
+        except _http.Timeout as exc:
+            raise OllamaTimeout(exc.msg, **where)
+        except _http.TransportError as exc:
+            raise OllamaConnectionError(exc.msg, **where)
+        text = response.text
         data = None
         parse_error = None
         try:
             data = json.loads(text) if text.strip() else None
         except ValueError as exc:
             parse_error = exc
-        if response.status_code >= 400:
+        if response.status >= 400:
             error = data.get('error') if isinstance(data, dict) else None
             if error is None:
                 error = text.strip()[:500] or response.reason
-            raise OllamaHTTPError('%s: HTTP %d: %s' % (what, response.status_code, error),
-                                  status=response.status_code, error=error,
+            raise OllamaHTTPError('%s: HTTP %d: %s' % (what, response.status, error),
+                                  status=response.status, error=error,
                                   url=self.url, method=method, path=path)
         if parse_error is not None or not isinstance(data, dict):
             raise OllamaProtocolError('%s: HTTP %d but the body is not a JSON object (%s): %r'
-                                      % (what, response.status_code, parse_error or type(data).__name__, text[:200]),
+                                      % (what, response.status, parse_error or type(data).__name__, text[:200]),
                                       url=self.url, method=method, path=path)
         return data
 

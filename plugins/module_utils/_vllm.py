@@ -21,12 +21,10 @@ __metaclass__ = type
 import json
 import math
 import re
+from time import monotonic as _monotonic
 
-from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
-    HAS_REQUESTS,
-    _is_refused,
-    requests,
-)
+from ansible_collections.openclaw.gx10.plugins.module_utils import _http
+from ansible_collections.openclaw.gx10.plugins.module_utils._poll import SLOW_MAX, SLOW_START, poll
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     SizeError,
     parse_size,
@@ -44,6 +42,27 @@ _SAMPLE_RE = re.compile(
 _LABEL_RE = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
 
 
+def _outcome(method, url, payload=None, headers=None, validate_certs=True, timeout=10.0):
+    result = {'outcome': 'error', 'status': None, 'body': None, 'error': None}
+    try:
+        response = _http.request(method, url, payload=payload, headers=headers, timeout=timeout,
+                                 validate_certs=validate_certs)
+    except _http.Refused:
+        result.update(outcome='refused', error='%s %s: connection refused' % (method, url))
+        return result
+    except _http.Timeout:
+        result.update(outcome='timeout', error='%s %s: no answer within %s s' % (method, url, timeout))
+        return result
+    except _http.TransportError as exc:
+        result['error'] = exc.msg
+        return result
+    result.update(outcome=str(response.status), status=response.status, body=response.text)
+    if response.status >= 400:
+        result['error'] = '%s %s: HTTP %d: %s' % (method, url, response.status,
+                                                  response.text.strip()[:200] or response.reason)
+    return result
+
+
 def probe(url, path, headers=None, validate_certs=True, timeout=10.0):
     """``GET url+path`` without raising.
 
@@ -52,33 +71,42 @@ def probe(url, path, headers=None, validate_certs=True, timeout=10.0):
     ``'timeout'`` (no connection or no answer within ``timeout`` seconds) or
     ``'error'`` (any other transport failure, described in ``error``).
     """
-    result = {'outcome': 'error', 'status': None, 'body': None, 'error': None}
-    if not HAS_REQUESTS:
-        result['error'] = 'the Python library "requests" is required'
-        return result
-    target = url.rstrip('/') + path
-    try:
-        with requests.Session() as session:
-            response = session.get(target, headers=dict(headers or {}), timeout=(timeout, timeout),
-                                   verify=validate_certs, allow_redirects=False)
-            body = response.content
-    except requests.exceptions.Timeout:
-        result.update(outcome='timeout', error='GET %s: no answer within %s s' % (target, timeout))
-        return result
-    except requests.exceptions.ConnectionError as exc:
-        if _is_refused(exc):
-            result.update(outcome='refused', error='GET %s: connection refused' % target)
+    if not _http.HAS_REQUESTS:
+        return {'outcome': 'error', 'status': None, 'body': None,
+                'error': 'the Python library "requests" is required'}
+    return _outcome('GET', url.rstrip('/') + path, headers=headers, validate_certs=validate_certs, timeout=timeout)
+
+
+def auth_headers(api_key=None, headers=None):
+    """Request headers with vLLM's bearer token when an API key is set."""
+    result = dict(headers or {})
+    if api_key:
+        result['Authorization'] = 'Bearer %s' % api_key
+    return result
+
+
+def completion(url, model, api_key=None, headers=None, validate_certs=True, timeout=30.0):
+    """One real completion (``POST /v1/completions``, ``max_tokens: 1``) without raising.
+
+    ``/health`` can stay 200 on a wedged engine; a completion proves the server
+    serves.  Returns ``probe``'s dict plus ``ok`` (a 200 with ``choices``).
+    """
+    if not _http.HAS_REQUESTS:
+        return {'outcome': 'error', 'status': None, 'body': None, 'ok': False,
+                'error': 'the Python library "requests" is required'}
+    target = url.rstrip('/') + '/v1/completions'
+    result = _outcome('POST', target, payload={'model': model, 'prompt': 'ping', 'max_tokens': 1, 'temperature': 0},
+                      headers=auth_headers(api_key, headers), validate_certs=validate_certs, timeout=timeout)
+    result['ok'] = False
+    if result['status'] == 200:
+        try:
+            data = json.loads(result['body'] or '')
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get('choices'), list) and data['choices']:
+            result['ok'] = True
         else:
-            result['error'] = 'GET %s: connection failed: %s' % (target, exc)
-        return result
-    except requests.exceptions.RequestException as exc:
-        result['error'] = 'GET %s: request failed: %s' % (target, exc)
-        return result
-    result.update(outcome=str(response.status_code), status=response.status_code,
-                  body=body.decode('utf-8', 'replace'))
-    if response.status_code >= 400:
-        result['error'] = 'GET %s: HTTP %d: %s' % (target, response.status_code,
-                                                   result['body'].strip()[:200] or response.reason)
+            result['error'] = 'POST %s: HTTP 200 without choices: %r' % (target, (result['body'] or '')[:200])
     return result
 
 
@@ -171,3 +199,187 @@ def absent_container(name):
 def unknown_container(name):
     return {'name': name, 'exists': None, 'state': 'unknown', 'running': None,
             'started_at': None, 'image': None, 'id': None}
+
+
+class DockerUnavailable(Exception):
+    """docker itself did not answer (dockerd restarting, say): no verdict on the container."""
+
+
+def inspect_container(run, name):
+    """The container's state through ``run(argv) -> (rc, stdout, stderr)`` and ``docker inspect``.
+
+    An absent container is ``absent_container``; a docker that does not answer raises
+    ``DockerUnavailable``, so a waiter can tell "gone" from "cannot tell".
+    """
+    rc, out, err = run(['docker', 'inspect', '--type', 'container', name])
+    if rc != 0:
+        text = (err or out or '').strip()
+        if 'No such' in text:
+            return absent_container(name)
+        raise DockerUnavailable(text or 'docker inspect exited %d' % rc)
+    try:
+        info = container_state(out, name)
+        data = json.loads(out)
+    except ValueError as exc:
+        raise DockerUnavailable('docker inspect printed no JSON: %s' % exc)
+    data = data[0] if isinstance(data, list) and data else {}
+    # What a waiter and a rollback need beyond container_state: the exit code, the image by id.
+    info.update(exit_code=(data.get('State') or {}).get('ExitCode'), image_id=data.get('Image'))
+    return info
+
+
+def parse_unit_show(text):
+    """``systemctl show -p A -p B UNIT`` output as a dict."""
+    result = {}
+    for line in (text or '').splitlines():
+        if '=' in line:
+            key, value = line.split('=', 1)
+            result[key.strip()] = value.strip()
+    return result
+
+
+# Seconds after which a unit still inactive or failed is a verdict even if never seen starting.
+UNIT_SETTLE = 15.0
+
+UNIT_PROPERTIES = ('LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'ExecMainStatus')
+
+
+def unit_state(run, unit):
+    """The systemd unit's state (``UNIT_PROPERTIES``) through ``run``; ``{}`` when systemctl fails."""
+    argv = ['systemctl', 'show']
+    for prop in UNIT_PROPERTIES:
+        argv += ['-p', prop]
+    rc, out, _err = run(argv + [unit])
+    return parse_unit_show(out) if rc == 0 else {}
+
+
+def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_certs=True,
+                 request_timeout=10.0, container=None, unit=None, run=None, completion_check=True,
+                 sleep=None, clock=None):
+    """Wait until vLLM serves, or say why not.  Never raises for an outcome.
+
+    Serving means ``/health`` 200 AND, with ``completion_check``, one real
+    completion of ``model`` (``/health`` can stay 200 on a wedged engine).  Refused
+    connections are expected while vLLM loads.  Gives up early, with the reason, when
+    the ``container`` exits or disappears, or when the systemd ``unit`` failed or
+    was scheduled for a restart (its start failed: the gate refused, or vLLM died);
+    a docker that does not answer is waited out.  ``run`` runs docker and systemctl.
+
+    Returns ``{'serving', 'healthy', 'reason', 'waited', 'health', 'completion',
+    'container', 'unit'}``.
+    """
+    state = {'health': None, 'completion': None, 'container': None, 'unit': None,
+             'reason': None, 'verdict': None, 'docker_error': None, 'seen_running': False,
+             'seen_container_running': False}
+    now_fn = clock or _monotonic
+    began = now_fn()
+
+    def elapsed():
+        return now_fn() - began
+
+    first_unit = unit_state(run, unit) if unit and run else {}
+    base = url.rstrip('/')
+
+    def check():
+        state['reason'] = None
+        health = probe(base, '/health', headers=headers, validate_certs=validate_certs, timeout=request_timeout)
+        state['health'] = health['outcome']
+        if health['outcome'] == '200':
+            if not completion_check:
+                state['verdict'] = 'serving'
+                return True, state
+            done = completion(base, model, api_key=api_key, headers=headers, validate_certs=validate_certs,
+                              timeout=max(request_timeout, 30.0))
+            state['completion'] = done['outcome']
+            if done['ok']:
+                state['verdict'] = 'serving'
+                return True, state
+            if done['status'] in (400, 401, 403, 404):
+                # Never better by waiting: a wrong model name or API key.
+                state['verdict'] = 'refused'
+                state['reason'] = ('/health answers 200 but a completion of %r was refused: %s'
+                                   % (model, done['error']))
+                return True, state
+            state['reason'] = ('/health answers 200 but a completion of %r does not succeed '
+                               '(a wedged engine?): %s' % (model, done['error']))
+        if container and run:
+            try:
+                info = inspect_container(run, container)
+                state['container'] = info
+                state['docker_error'] = None
+            except DockerUnavailable as exc:
+                info = None
+                state['docker_error'] = str(exc)
+            if info is not None and info['running']:
+                state['seen_container_running'] = True
+            # Watched with its unit, the container may still be the stopped old one or a created
+            # new one while the gate runs (ExecStartPre): only a container seen running can exit.
+            final = state['seen_container_running'] or not unit
+            if final and info is not None and not info['exists']:
+                state['verdict'] = 'failed'
+                state['reason'] = 'container %s is gone' % container
+                return True, state
+            if final and info is not None and info['state'] in ('exited', 'dead'):
+                state['verdict'] = 'failed'
+                state['reason'] = 'container %s exited with code %s' % (container, info['exit_code'])
+                return True, state
+        if unit and run:
+            now = unit_state(run, unit)
+            state['unit'] = now
+            if now.get('ActiveState') in ('activating', 'active', 'deactivating', 'reloading'):
+                state['seen_running'] = True
+            restarted = (now.get('NRestarts', '0').isdigit() and first_unit.get('NRestarts', '0').isdigit()
+                         and int(now.get('NRestarts', '0')) > int(first_unit.get('NRestarts', '0')))
+            # A unit started with --no-block may not have left its old inactive/failed state yet.
+            settled = state['seen_running'] or elapsed() > UNIT_SETTLE
+            if (now.get('ActiveState') == 'failed' and settled) or now.get('SubState') == 'auto-restart' or restarted:
+                state['verdict'] = 'failed'
+                state['reason'] = ('unit %s failed to start (ActiveState=%s, SubState=%s, Result=%s, '
+                                   'exit status %s)' % (unit, now.get('ActiveState'), now.get('SubState'),
+                                                       now.get('Result'), now.get('ExecMainStatus')))
+                return True, state
+            if settled and now.get('ActiveState') == 'inactive' and state['health'] != '200':
+                state['verdict'] = 'failed'
+                state['reason'] = 'unit %s is stopped (Result=%s)' % (unit, now.get('Result'))
+                return True, state
+        return False, state
+
+    kwargs = {}
+    if sleep is not None:
+        kwargs['sleep'] = sleep
+    if clock is not None:
+        kwargs['clock'] = clock
+    done, _value, waited = poll(check, timeout, start=SLOW_START, maximum=SLOW_MAX, factor=1.5, **kwargs)
+    if not done:
+        last = state['reason'] or ('last /health answer: %s' % (
+            'connection refused' if state['health'] == 'refused' else state['health']))
+        state['reason'] = 'vLLM at %s did not serve within %s s (%s)%s' % (
+            base, timeout, last,
+            '; docker did not answer either: %s' % state['docker_error'] if state['docker_error'] else '')
+        state['verdict'] = 'timeout'
+    elif state['verdict'] == 'serving':
+        state['reason'] = ('/health answered 200 and a completion of %r succeeded' % model
+                           if completion_check else '/health answered 200')
+    return {
+        'serving': state['verdict'] == 'serving',
+        'healthy': state['health'] == '200',
+        'reason': state['reason'],
+        'waited': round(waited, 1),
+        'health': state['health'],
+        'completion': state['completion'],
+        'container': state['container'],
+        'unit': state['unit'],
+    }
+
+
+def recent_logs(run, unit=None, container=None, lines=40):
+    """The last ``lines`` of the unit's journal and of the container's log (the why of a failure)."""
+    logs = {}
+    if unit:
+        rc, out, err = run(['journalctl', '--unit', unit, '--lines', str(lines), '--no-pager', '--output', 'cat'])
+        logs['journal'] = (out if rc == 0 else err or out or '').splitlines()
+    if container:
+        rc, out, err = run(['docker', 'logs', '--tail', str(lines), container])
+        # vLLM logs to stderr; docker logs keeps the streams apart.
+        logs['container'] = ((out or '') + (err or '')).splitlines()[-lines:]
+    return logs

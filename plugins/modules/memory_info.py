@@ -332,6 +332,10 @@ restart_fit:
         the prediction does not know about.
       type: bool
       sample: true
+    summary:
+      description: The prediction in words, with every figure (what the gated restart prints or refuses with).
+      type: str
+      sample: "Needed ceil(MemTotal x 0.85) = 101.59 GiB + margin 3.00 GiB = 104.59 GiB (112303390720 bytes); ..."
 '''
 
 import json
@@ -350,6 +354,7 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     summarize,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
+    describe_fit,
     MeminfoError,
     SizeError,
     fraction_bytes,
@@ -472,10 +477,13 @@ def restart_fit(memory, ollama, vllm, fraction, margin):
                       other_reclaimable_bytes=from_vllm)
     complete = ollama['status'] in ('ok', 'refused') and container['exists'] is not None and \
         not (container.get('running') and container.get('memory_usage') is None)
-    return dict(gpu_memory_utilization=fraction, margin=margin, requested=requested, required=fit['required'],
-                available_now=memory['available'], reclaimable_ollama=from_ollama, reclaimable_vllm=from_vllm,
-                reclaimable=from_ollama + from_vllm, projected=fit['projected'], would_fit=fit['fits'],
-                shortfall=fit['shortfall'], complete=complete)
+    result = dict(gpu_memory_utilization=fraction, margin=margin, requested=requested, required=fit['required'],
+                  available_now=memory['available'], reclaimable_ollama=from_ollama, reclaimable_vllm=from_vllm,
+                  reclaimable=from_ollama + from_vllm, projected=fit['projected'], would_fit=fit['fits'],
+                  shortfall=fit['shortfall'], complete=complete)
+    # The figures in words, formatted once here (the gated restart prints this).
+    result['summary'] = describe_fit(result, memory['total'], [m.get('name') for m in ollama.get('models') or []])
+    return result
 
 
 def main():

@@ -104,7 +104,9 @@ def test_container_settings(host):
     assert data["Args"] == ["serve", "--model", "org/standin-model", "--served-model-name", "standin",
                             "--gpu-memory-utilization", "0.05", "--kv-cache-dtype", "fp8",
                             "--max-model-len", "4096", "--host", "0.0.0.0", "--port", "8000"]
-    assert data["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+    # docker never restarts it blind: vllm.service does, through the gate
+    assert data["HostConfig"]["RestartPolicy"]["Name"] == "no"
+    assert host.service("vllm").is_enabled and host.service("vllm").is_running
     assert data["HostConfig"]["PortBindings"] == {"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8000"}]}
     assert data["HostConfig"]["IpcMode"] == "host"
     assert not data["HostConfig"].get("DeviceRequests")  # vllm_gpus: off
@@ -138,8 +140,8 @@ def test_changed_setting_goes_through_one_gated_restart(host, tmp_path):
     rc, out = play(CONVERGE, {"vllm_max_model_len": 8192}, tmp_path=tmp_path)
     assert rc == 0, out
     assert out.count("restart.yml for gx10-vllm") == 1, out
-    assert out.count("TASK [openclaw.gx10.vllm : Stop the running vLLM container]") == 1, out
-    assert out.count("TASK [openclaw.gx10.vllm : Evict Ollama's models and wait for room") == 1, out
+    assert out.count("TASK [openclaw.gx10.vllm : Stop the vLLM unit]") == 1, out
+    assert out.count("TASK [openclaw.gx10.vllm : Wait until vLLM serves") == 1, out
     assert "differs in:" in out
     after = inspect(host)
     assert after["Id"] != before["Id"]
@@ -170,15 +172,20 @@ def test_refusal_leaves_running_container_alone(host, tmp_path):
     assert health(host) == "200"
 
 
-def test_startup_failure_reports_last_log_lines(host, tmp_path):
+def test_startup_failure_reports_last_log_lines_and_rolls_back(host, tmp_path):
+    before = inspect(host)
     rc, out = play(CONVERGE, {"vllm_extra_args": ["--no-such-flag"], "vllm_health_timeout": 8},
                    tmp_path=tmp_path)
     assert rc != 0, out
-    assert "The gated restart of vLLM failed" in out, out
-    assert "failed its start-up: exit code 2" in out, out
-    assert "unrecognized arguments: --no-such-flag" in out, out
-    # stopped, not left in docker's restart loop
-    assert inspect(host)["State"]["Status"] == "exited"
+    text = re.sub(r"\s+", " ", out)
+    assert "The new vLLM configuration failed" in text, out
+    assert re.search(r"exited with code 2|failed to start", text), out
+    assert "unrecognized arguments: --no-such-flag" in text, out
+    assert "Rolled back to openclaw/vllm-standin:test@%s" % before["Image"] in text, out
+    # the configuration that served is back, serving; no restart loop of the failed one
+    after = inspect(host)
+    assert after["Id"] == before["Id"] and after["State"]["Running"]
+    assert health(host) == "200"
     assert host.service("ollama").is_running
     rc, out = play(CONVERGE, tmp_path=tmp_path)
     assert rc == 0, out
@@ -246,10 +253,10 @@ def test_docker_restart_fails_while_ollama_squats_gated_restart_passes(host, tmp
     assert rc == 0, out
     assert health(host) == "200"
 
-    # 1. Ollama squats; `docker restart` is what operators did: vLLM's start-up check fails.
+    # 1. Ollama squats; `docker restart` is what operators did (it bypasses the unit and its
+    # gate): vLLM's start-up check fails.
     ollama_load(host, big)
     restarted_at = host.check_output("date -u +%Y-%m-%dT%H:%M:%S")
-    restarts_before = inspect(host)["RestartCount"]
     host.check_output("docker restart vllm")
     pattern = re.compile(MESSAGE_RE.format(util=re.escape(str(util))))
 
@@ -262,17 +269,14 @@ def test_docker_restart_fails_while_ollama_squats_gated_restart_passes(host, tmp
     free, total_gib, req_gib = (float(x) for x in match.groups())
     assert free < req_gib
     assert abs(total_gib - round(total / GIB, 2)) < 0.011
+    wait_for("the failed stand-in to exit", lambda: inspect(host)["State"]["Status"] == "exited")
+    assert inspect(host)["State"]["ExitCode"] == 1
     assert health(host) != "200"
-    # exit code 1, and docker's restart policy keeps restarting it (and it keeps failing)
-    wait_for("docker to restart the failed stand-in",
-             lambda: inspect(host)["RestartCount"] > restarts_before)
-    assert health(host) != "200"
-    assert ollama_names(host) == ["big:latest", "mid:latest"]
 
     # 2. The gated restart: evict, gate, start, healthy.
     rc, out = play(RESTART, settings, tmp_path=tmp_path)
     assert rc == 0, out
-    assert "vllm is healthy" in out.replace("vLLM vllm is healthy", "vllm is healthy"), out
+    assert "vLLM vllm serves on" in re.sub(r"\s+", " ", out), out
     assert ollama_names(host) == []
     assert health(host) == "200"
     data = inspect(host)
@@ -283,11 +287,13 @@ def test_docker_restart_fails_while_ollama_squats_gated_restart_passes(host, tmp
 
 def test_hold_ollama_starts_it_again(host, tmp_path):
     ollama_load(host, ["tiny-a"])
-    rc, out = play(RESTART, {"vllm_hold_ollama": True}, tmp_path=tmp_path)
+    mark = host.check_output("journalctl -u vllm.service -n 0 --show-cursor --no-pager").split("cursor:", 1)[1].strip()
+    rc, out = play(RESTART, tmp_path=tmp_path)  # vllm_hold_ollama is true by default
     assert rc == 0, out
-    assert "Stop Ollama while vLLM loads" in out and "Start Ollama again" in out
-    assert re.search(r"TASK \[openclaw.gx10.vllm : Start Ollama again[^\n]*\n(changed|ok)", out) or \
-        "changed: [gx10-vllm]" in out.split("Start Ollama again", 1)[1][:300], out
+    lines = host.check_output("journalctl -u vllm.service --after-cursor='%s' --no-pager -o cat" % mark)
+    held = lines.index("vllm-gate: holding ollama stopped")
+    assert held < lines.index("vLLM API server version", held) < lines.index("vllm-gate: released ollama", held)
     assert host.service("ollama").is_running
     wait_for("Ollama to answer again", lambda: host.run("curl -sf %s/api/version" % OLLAMA).rc == 0)
+    assert ollama_names(host) == []
     assert health(host) == "200"

@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+
+DOCUMENTATION = r'''
+---
+module: vllm_wait
+short_description: Wait until vLLM serves (health and one real completion), or say why not
+version_added: 0.2.0
+description:
+  - Polls vLLM's C(/health) until it answers 200, then sends one real completion
+    (C(POST /v1/completions), C(max_tokens) 1) of O(model). C(/health) can stay 200 on a wedged
+    engine; only a completion proves the server serves.
+  - Refused connections are expected while vLLM loads. The wait ends early, with the reason, when
+    the O(container) exits or disappears, or when the systemd O(unit) failed or was scheduled for a
+    restart (its start failed: the memory gate refused, or vLLM died during start-up). A docker daemon
+    that does not answer is waited out.
+  - On success, reports the KV cache usage from C(/metrics) (C(vllm:kv_cache_usage_perc)).
+  - On failure, the result carries the last lines of the unit's journal (the memory gate writes its
+    figures there) and of the container's log.
+  - The same wait runs on each host as C(ExecStartPost) of C(vllm.service) (role M(openclaw.gx10.vllm)).
+author:
+  - openclaw engineering (@openclaw)
+requirements:
+  - requests
+attributes:
+  check_mode:
+    description: Runs normally; the module never changes anything.
+    support: full
+  diff_mode:
+    description: Nothing to show; the module never changes anything.
+    support: none
+options:
+  url:
+    description:
+      - Base URL of the vLLM server.
+    type: str
+    default: http://127.0.0.1:8000
+  model:
+    description:
+      - The served model name to send the completion to (vLLM's C(--served-model-name), else the model).
+      - Required unless O(completion=false).
+    type: str
+  api_key:
+    description:
+      - vLLM's API key (C(--api-key) / C(VLLM_API_KEY)), sent as a bearer token with the completion.
+    type: str
+  headers:
+    description:
+      - Extra HTTP headers for every request.
+    type: dict
+  validate_certs:
+    description:
+      - Verify TLS certificates of https URLs.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait in all, until vLLM serves.
+    type: float
+    default: 900
+  request_timeout:
+    description:
+      - Seconds to wait for each answer (a completion gets at least 30).
+    type: float
+    default: 10
+  container:
+    description:
+      - Name of the docker container that runs vLLM; its exit ends the wait early.
+    type: str
+  unit:
+    description:
+      - The systemd unit that runs vLLM; its failure ends the wait early.
+    type: str
+  completion:
+    description:
+      - Also require one real completion. V(false) waits for C(/health) 200 only.
+    type: bool
+    default: true
+  log_lines:
+    description:
+      - How many lines of the unit's journal and of the container's log to return on failure.
+    type: int
+    default: 40
+'''
+
+EXAMPLES = r'''
+- name: Wait until vLLM serves its model
+  openclaw.gx10.vllm_wait:
+    url: http://127.0.0.1:8000
+    model: qwen3
+    api_key: "{{ vllm_api_key }}"
+    container: vllm
+    unit: vllm.service
+    timeout: 900
+
+- name: Only wait for /health
+  openclaw.gx10.vllm_wait:
+    completion: false
+    timeout: 60
+'''
+
+RETURN = r'''
+serving:
+  description: C(/health) answered 200 and the completion succeeded (or O(completion=false)).
+  returned: always
+  type: bool
+healthy:
+  description: The last C(/health) answer was 200.
+  returned: always
+  type: bool
+reason:
+  description: Why the wait ended, in words.
+  returned: always
+  type: str
+  sample: container vllm exited with code 1
+waited:
+  description: Seconds waited.
+  returned: always
+  type: float
+health:
+  description: The last C(/health) outcome (V(200), V(503), V(refused), V(timeout), V(error)).
+  returned: always
+  type: str
+completion:
+  description: The last completion outcome (HTTP status as text, V(refused)...), or null when none was sent.
+  returned: always
+  type: str
+kv_cache_usage:
+  description: The KV cache usage (a fraction; 1.0 is full) when vLLM serves, null when not reported.
+  returned: always
+  type: float
+container:
+  description: The container's last observed state (name, exists, state, running, exit_code, image, image_id).
+  returned: when O(container) is set
+  type: dict
+unit:
+  description: The unit's last observed state (ActiveState, SubState, Result, NRestarts, ExecMainStatus).
+  returned: when O(unit) is set
+  type: dict
+logs:
+  description: The last lines of the unit's journal and of the container's log.
+  returned: on failure
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.openclaw.gx10.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
+    kv_cache_usage,
+    probe,
+    recent_logs,
+    wait_serving,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            url=dict(type='str', default='http://127.0.0.1:8000'),
+            model=dict(type='str'),
+            api_key=dict(type='str', no_log=True),
+            headers=dict(type='dict', no_log=True),
+            validate_certs=dict(type='bool', default=True),
+            timeout=dict(type='float', default=900),
+            request_timeout=dict(type='float', default=10),
+            container=dict(type='str'),
+            unit=dict(type='str'),
+            completion=dict(type='bool', default=True),
+            log_lines=dict(type='int', default=40),
+        ),
+        required_if=[('completion', True, ('model',))],
+        supports_check_mode=True,
+    )
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    for name in ('timeout', 'request_timeout'):
+        if params[name] <= 0:
+            module.fail_json(msg='%s: must be a number of seconds greater than 0, got %r' % (name, params[name]))
+
+    def run(argv):
+        return module.run_command(argv)
+
+    result = wait_serving(
+        params['url'], params['timeout'], model=params['model'], api_key=params['api_key'],
+        headers=params['headers'], validate_certs=params['validate_certs'],
+        request_timeout=params['request_timeout'], container=params['container'], unit=params['unit'],
+        run=run, completion_check=params['completion'])
+    result['changed'] = False
+    result['kv_cache_usage'] = None
+    if not params['container']:
+        result.pop('container')
+    if not params['unit']:
+        result.pop('unit')
+    if result['serving']:
+        metrics = probe(params['url'], '/metrics', headers=params['headers'],
+                        validate_certs=params['validate_certs'], timeout=params['request_timeout'])
+        if metrics['outcome'] == '200':
+            result['kv_cache_usage'] = kv_cache_usage(metrics['body'])
+        module.exit_json(**result)
+    result['logs'] = recent_logs(run, unit=params['unit'], container=params['container'],
+                                 lines=params['log_lines'])
+    module.fail_json(msg=result['reason'], **result)
+
+
+if __name__ == '__main__':
+    main()
