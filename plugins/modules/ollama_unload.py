@@ -290,10 +290,13 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     MeminfoError,
     SizeError,
+    UtilizationError,
     drop_caches,
     format_bytes,
     format_processes,
+    fraction_bytes,
     parse_size,
+    parse_utilization,
     predict_fit,
     required_bytes,
     snapshot,
@@ -369,12 +372,12 @@ class Unloader(object):
             if params[name] is None or params[name] <= 0:
                 self.module.fail_json(msg='%s: must be a number of seconds greater than 0, got %r' % (name, params[name]))
         fraction = params['require_fraction']
-        if fraction is not None and not 0 < fraction <= 1:
-            self.module.fail_json(msg='require_fraction: %r is outside (0, 1]; it is a fraction of MemTotal such as 0.90' % (fraction,))
         try:
+            if fraction is not None:
+                fraction = parse_utilization(fraction, 'require_fraction')
             margin = parse_size(params['margin'], 'margin')
             available = parse_size(params['require_available'], 'require_available') if params['require_available'] is not None else None
-        except SizeError as exc:
+        except (SizeError, UtilizationError) as exc:
             self.module.fail_json(msg=to_native(exc))
         if available is None and fraction is None:
             return
@@ -382,7 +385,7 @@ class Unloader(object):
         self.required = required_bytes(mem['total'], fraction=fraction, available=available, margin=margin)
         if self.required > mem['total']:
             if fraction is not None:
-                what = 'require_fraction %s of MemTotal (%s)' % (fraction, format_bytes(int(round(mem['total'] * fraction))))
+                what = 'require_fraction %s of MemTotal (%s)' % (fraction, format_bytes(fraction_bytes(mem['total'], fraction)))
             else:
                 what = 'require_available %s' % format_bytes(available)
             self.module.fail_json(

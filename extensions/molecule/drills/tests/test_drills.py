@@ -339,7 +339,8 @@ BAD_CASES = [
     ("image_registry_port_untagged", {"vllm_image": "registry.local:5000/vllm-openai"}, ["vllm_image"]),
     ("image_empty", {"vllm_image": ""}, ["vllm_image"]),
     ("utilization_0", {"vllm_gpu_memory_utilization": 0}, ["vllm_gpu_memory_utilization"]),
-    ("utilization_1", {"vllm_gpu_memory_utilization": 1}, ["vllm_gpu_memory_utilization"]),
+    # vLLM accepts (0, 1] (CacheConfig: gt=0, le=1), so 1 itself is no longer refused by preflight
+    ("utilization_above_1", {"vllm_gpu_memory_utilization": 1.01}, ["vllm_gpu_memory_utilization"]),
     ("utilization_1_5", {"vllm_gpu_memory_utilization": 1.5}, ["vllm_gpu_memory_utilization"]),
     ("utilization_negative", {"vllm_gpu_memory_utilization": -0.5}, ["vllm_gpu_memory_utilization"]),
     ("utilization_text", {"vllm_gpu_memory_utilization": "x"}, ["vllm_gpu_memory_utilization"]),
