@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The collection as a user meets it: it builds, and every public piece has rendered docs."""
 import glob
 import json

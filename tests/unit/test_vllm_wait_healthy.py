@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """roles/vllm/files/vllm_wait_healthy.py against the vLLM stand-in and a fake `docker` CLI."""
 
 import json
