@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers of the benchmarks: timing whole processes, medians, the table, the JSON result,
 and the lab hosts (lab/inventory.yml from scripts/lab.sh up).
 

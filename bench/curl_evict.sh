@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # What an operator types to empty Ollama, as one process: list, unload each, poll until empty.
 #   bench/curl_evict.sh URL [DEADLINE_SECONDS]
 # Last line: JSON {"evicted": [...], "eviction_seconds": S, "polls": N}. Exit 1 at the deadline.

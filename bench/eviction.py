@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Eviction speed: openclaw.gx10.ollama_unload against the operator's curl sequence.
 
 A real Ollama server (tests/ollama/server.py) holds 3 tiny models. Each timed run is a whole

@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fleet scale: a no-op playbooks/site.yml on 1 lab host against all of them (3 or more).
 
 Needs lab/inventory.yml with at least --min-hosts hosts (`scripts/lab.sh up 3`; brought up when

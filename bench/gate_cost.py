@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The gate's cost when Ollama holds nothing: gated restart against plain `docker restart`.
 
 On one lab host (lab/inventory.yml; brought up with 1 host when missing), Ollama emptied first

@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Out-of-memory starts: `docker restart vllm` against the gated restart (vllm_restart.yml).
 
 On one lab host (lab/inventory.yml from `scripts/lab.sh up`; brought up with 1 host when missing)

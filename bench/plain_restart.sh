@@ -1,4 +1,7 @@
 #!/bin/sh
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The plain restart an operator types on a GX10 host, then the wait for its outcome:
 #   docker restart NAME, then poll until /health answers 200 (started) or the container has
 #   exited or been restarted by docker (failed), or DEADLINE seconds pass.

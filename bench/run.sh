@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run one benchmark with the test bench's environment (venv, our own dockerd, collection path).
 #   bench/run.sh eviction|oom_starts|gate_cost|fleet_scale|downtime [--runs N] [...]
 # Prints a short table; writes bench/results/NAME-<time>.json (git-ignored). Figures, not tests.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The local lab: N GX10-like hosts in containers, and the whole job run on them.
 #
 #   scripts/lab.sh up [N]   set up the tools (scripts/bootstrap.sh), start (or reuse) hosts

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The test command (README, .ci/run): set up what is missing, then run every stage.
 #
 #   scripts/test.sh                      all stages: lint sanity unit functional molecule

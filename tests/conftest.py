@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared pytest fixtures for the openclaw.gx10 test bench.
 
 ollama_server        session: one REAL Ollama 0.5.4 server (CPU, from PyPI; tests/ollama/)

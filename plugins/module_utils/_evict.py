@@ -27,11 +27,13 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     MeminfoError,
     SizeError,
+    UtilizationError,
     drop_caches,
     format_bytes,
     format_processes,
     fraction_bytes,
     parse_size,
+    parse_utilization,
     predict_fit,
     required_bytes,
     snapshot,
@@ -170,16 +172,15 @@ class Eviction(object):
             if params[name] is None or params[name] <= 0:
                 raise BadOption('%s: must be a number of seconds greater than 0, got %r' % (name, params[name]))
         fraction = params['require_fraction']
-        if fraction is not None and not 0 < fraction <= 1:
-            raise BadOption('require_fraction: %r is outside (0, 1]; it is a fraction of MemTotal such as 0.90'
-                            % (fraction,))
         if fraction is not None and params['require_available'] is not None:
             raise BadOption('parameters are mutually exclusive: require_available|require_fraction')
         try:
+            if fraction is not None:
+                fraction = parse_utilization(fraction, 'require_fraction')
             margin = parse_size(params['margin'], 'margin')
             available = (parse_size(params['require_available'], 'require_available')
                          if params['require_available'] is not None else None)
-        except SizeError as exc:
+        except (SizeError, UtilizationError) as exc:
             raise BadOption(str(exc))
         if available is None and fraction is None:
             return

@@ -50,6 +50,10 @@ class SizeError(ValueError):
     """Raised when a size does not parse."""
 
 
+class UtilizationError(ValueError):
+    """Raised when a gpu_memory_utilization is not a fraction vLLM accepts."""
+
+
 def parse_size(value, name='size'):
     """Return the number of bytes in ``value``.
 
@@ -151,6 +155,25 @@ def snapshot(path=MEMINFO_PATH):
     }
 
 
+def parse_utilization(value, name='gpu_memory_utilization'):
+    """Return ``value`` as a float in (0, 1], the interval vLLM's CacheConfig accepts (gt=0, le=1).
+
+    ``value`` is a number or a numeric string (``0.85``, ``.9``, ``1``); booleans, NaN and
+    anything outside (0, 1] raise UtilizationError naming ``name``.
+    """
+    text = value if isinstance(value, str) else repr(value)
+    try:
+        if isinstance(value, bool) or value is None:
+            raise ValueError(text)
+        fraction = float(value)
+    except (TypeError, ValueError):
+        raise UtilizationError('%s: %s is not a number; use a fraction of MemTotal in (0, 1] such as 0.90'
+                               % (name, text))
+    if not 0 < fraction <= 1:  # NaN fails this too
+        raise UtilizationError('%s: %s is outside (0, 1]; it is a fraction of MemTotal such as 0.90' % (name, text))
+    return fraction
+
+
 def fraction_bytes(mem_total, fraction):
     """vLLM's request: ``math.ceil(total * gpu_memory_utilization)`` (float arithmetic, as vLLM does)."""
     return int(math.ceil(mem_total * fraction))
@@ -164,9 +187,7 @@ def required_bytes(mem_total, fraction=None, available=None, margin=0):
     if fraction is not None and available is not None:
         raise ValueError('give either a fraction or an absolute requirement, not both')
     if fraction is not None:
-        if not 0 < fraction <= 1:
-            raise ValueError('fraction %r is outside (0, 1]' % (fraction,))
-        base = fraction_bytes(mem_total, fraction)
+        base = fraction_bytes(mem_total, parse_utilization(fraction, 'fraction'))
     elif available is not None:
         base = int(available)
     else:

@@ -238,7 +238,7 @@ def parse_unit_show(text):
     return result
 
 
-# Seconds after which a unit still inactive or failed is a verdict even if never seen starting.
+# Seconds after which a container or unit still stopped is a verdict even if never seen starting.
 UNIT_SETTLE = 15.0
 
 UNIT_PROPERTIES = ('LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'ExecMainStatus')
@@ -255,7 +255,7 @@ def unit_state(run, unit):
 
 def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_certs=True,
                  request_timeout=10.0, container=None, unit=None, run=None, completion_check=True,
-                 sleep=None, clock=None):
+                 sleep=None, clock=None, settle=UNIT_SETTLE):
     """Wait until vLLM serves, or say why not.  Never raises for an outcome.
 
     Serving means ``/health`` 200 AND, with ``completion_check``, one real
@@ -264,6 +264,8 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
     the ``container`` exits or disappears, or when the systemd ``unit`` failed or
     was scheduled for a restart (its start failed: the gate refused, or vLLM died);
     a docker that does not answer is waited out.  ``run`` runs docker and systemctl.
+    A container or unit still in its old stopped state is only a verdict once it was seen
+    running, or after ``settle`` seconds (a start may not have got that far yet).
 
     Returns ``{'serving', 'healthy', 'reason', 'waited', 'health', 'completion',
     'container', 'unit'}``.
@@ -314,7 +316,9 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
                 state['seen_container_running'] = True
             # Watched with its unit, the container may still be the stopped old one or a created
             # new one while the gate runs (ExecStartPre): only a container seen running can exit.
-            final = state['seen_container_running'] or not unit
+            # Without a unit (the gate's post step), the old exited state may still show until
+            # `docker start` is through: the same settling time.
+            final = state['seen_container_running'] or (not unit and elapsed() > settle)
             if final and info is not None and not info['exists']:
                 state['verdict'] = 'failed'
                 state['reason'] = 'container %s is gone' % container
@@ -331,7 +335,7 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
             restarted = (now.get('NRestarts', '0').isdigit() and first_unit.get('NRestarts', '0').isdigit()
                          and int(now.get('NRestarts', '0')) > int(first_unit.get('NRestarts', '0')))
             # A unit started with --no-block may not have left its old inactive/failed state yet.
-            settled = state['seen_running'] or elapsed() > UNIT_SETTLE
+            settled = state['seen_running'] or elapsed() > settle
             if (now.get('ActiveState') == 'failed' and settled) or now.get('SubState') == 'auto-restart' or restarted:
                 state['verdict'] = 'failed'
                 state['reason'] = ('unit %s failed to start (ActiveState=%s, SubState=%s, Result=%s, '

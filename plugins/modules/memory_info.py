@@ -357,8 +357,10 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     describe_fit,
     MeminfoError,
     SizeError,
+    UtilizationError,
     fraction_bytes,
     parse_size,
+    parse_utilization,
     predict_fit,
     required_bytes,
     snapshot,
@@ -511,10 +513,10 @@ def main():
     if params['request_timeout'] is None or params['request_timeout'] <= 0:
         module.fail_json(msg='request_timeout: must be a number of seconds greater than 0, got %r'
                          % (params['request_timeout'],))
-    fraction = params['gpu_memory_utilization']
-    if not 0 < fraction <= 1:
-        module.fail_json(msg='gpu_memory_utilization: %r is outside (0, 1]; it is a fraction of MemTotal such as 0.90'
-                         % (fraction,))
+    try:
+        fraction = parse_utilization(params['gpu_memory_utilization'])
+    except UtilizationError as exc:
+        module.fail_json(msg=to_native(exc))
     try:
         margin = parse_size(params['margin'], 'margin')
     except SizeError as exc:

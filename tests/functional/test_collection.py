@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The collection as a user meets it: it builds, and every public piece has rendered docs."""
 import glob
 import json
@@ -6,8 +9,8 @@ import subprocess
 import tarfile
 
 import pytest
+from gx10_functional import REPO, ansible_env
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO, 'plugins', 'modules', '*.py'))
                  if not os.path.basename(p).startswith('_'))
 ROLES = sorted(os.path.basename(os.path.dirname(os.path.dirname(p)))
@@ -16,9 +19,8 @@ FILTERS = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(REPO, 
 
 
 def run(*cmd, cwd=None):
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.cache', 'collections')
-               + os.pathsep + os.environ.get('ANSIBLE_COLLECTIONS_PATH', ''))
-    return subprocess.run(list(cmd), capture_output=True, text=True, cwd=cwd, env=env, timeout=300, check=False)
+    return subprocess.run(list(cmd), capture_output=True, text=True, cwd=cwd, env=ansible_env(), timeout=300,
+                          check=False)
 
 
 def test_public_pieces_found():

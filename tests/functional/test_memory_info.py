@@ -20,18 +20,16 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from gx10_functional import REPO, ansible_env, free_port, nothing_listens, run_playbook, run_tasks
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STANDIN = os.path.join(REPO, 'tests', 'vllm_standin', 'vllm_standin.py')
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'memory_report.yml')
 MODULE = 'openclaw.gx10.memory_info'
@@ -40,61 +38,6 @@ MIB = 1024 ** 2
 # Other processes on the host allocate and free memory while the module runs; the module's reading
 # must lie within the slurp readings just before and after it, give or take this much.
 NOISE = 256 * MIB
-
-
-def _collections_path():
-    root = os.path.join(REPO, '.cache', 'collections')
-    link = os.path.join(root, 'ansible_collections', 'openclaw', 'gx10')
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO, link)
-    return root
-
-
-def _ansible_env(extra=None):
-    env = dict(os.environ)
-    env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': _collections_path() + os.pathsep + os.pathsep.join(
-            p for p in sys.path if p.endswith('site-packages')),
-        'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_DEPRECATION_WARNINGS': 'False',
-        'ANSIBLE_LOCALHOST_WARNING': 'False',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'ANSIBLE_RETRY_FILES_ENABLED': 'False',
-    })
-    env.update(extra or {})
-    return env
-
-
-def _exe(name):
-    exe = os.path.join(os.path.dirname(sys.executable), name)
-    return exe if os.path.exists(exe) else name
-
-
-def run_playbook(path, inventory='localhost,', extra_args=(), env=None, timeout=180):
-    proc = subprocess.run([_exe('ansible-playbook'), '-i', inventory, path] + list(extra_args),
-                          env=_ansible_env(env), capture_output=True, text=True, timeout=timeout, check=False)
-    try:
-        doc = json.loads(proc.stdout)
-    except ValueError:
-        pytest.fail('ansible-playbook printed no JSON (rc %s):\n%s\n%s'
-                    % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
-    return proc, doc
-
-
-def run_tasks(tasks, env=None, check=False):
-    """Run tasks on localhost in one ansible-playbook; return each task's result."""
-    play = [{'hosts': 'localhost', 'gather_facts': False, 'connection': 'local', 'tasks': tasks}]
-    with tempfile.NamedTemporaryFile('w', suffix='.yml', prefix='memory-info-', delete=False) as handle:
-        json.dump(play, handle)  # JSON is YAML
-    try:
-        _proc, doc = run_playbook(handle.name, extra_args=['--check'] if check else [], env=env)
-    finally:
-        os.unlink(handle.name)
-    return [task['hosts']['localhost'] for task in doc['plays'][0]['tasks']]
 
 
 def meminfo_task():
@@ -117,16 +60,6 @@ def memory_info(env=None, check=False, **args):
         [meminfo_task(), {'name': 'memory_info', MODULE: args, 'ignore_errors': True}, meminfo_task()],
         env=env, check=check)
     return result, parse_meminfo(before['content']), parse_meminfo(after['content'])
-
-
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def nothing_listens():
-    return 'http://127.0.0.1:%d' % closed_port()
 
 
 def expected_models(ps):
@@ -265,7 +198,7 @@ def _get_json(url, headers=None):
 
 class StandIn(object):
     def __init__(self, args=(), startup='0'):
-        self.port = closed_port()
+        self.port = free_port()
         env = dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS=startup)
         env.pop('VLLM_STANDIN_MEMINFO', None)
         self.url = 'http://127.0.0.1:%d' % self.port
@@ -523,7 +456,7 @@ def test_memory_report_playbook_check_mode_and_other_group(tmp_path):
     inventory = tmp_path / 'hosts'
     inventory.write_text('[lab]\nlocalhost ansible_connection=local ansible_python_interpreter=%s\n'
                          '[lab:vars]\nvllm_ollama_url=%s\nvllm_port=%d\n'
-                         % (sys.executable, nothing_listens(), closed_port()))
+                         % (sys.executable, nothing_listens(), free_port()))
     proc, doc = run_playbook(PLAYBOOK, inventory=str(inventory), extra_args=['--check', '-e', 'gx10_group=lab'])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     tasks = doc['plays'][0]['tasks']
@@ -538,5 +471,5 @@ def test_memory_report_playbook_is_lint_clean():
     if not lint:
         pytest.skip('ansible-lint is not installed')
     proc = subprocess.run([lint, '--profile', 'production', '--nocolor', PLAYBOOK], cwd=REPO,
-                          env=_ansible_env(), capture_output=True, text=True, timeout=300, check=False)
+                          env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -14,83 +14,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 
 import pytest
+from gx10_functional import finish_tasks, free_port, run_tasks, start_tasks
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GIB = 1024 ** 3
 MODULE = 'openclaw.gx10.ollama_unload'
-
-
-def _collections_path():
-    root = os.path.join(REPO, '.cache', 'collections')
-    link = os.path.join(root, 'ansible_collections', 'openclaw', 'gx10')
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO, link)
-    return root
-
-
-def _ansible_env(extra=None):
-    env = dict(os.environ)
-    bindir = os.path.dirname(sys.executable)
-    env['PATH'] = bindir + os.pathsep + env.get('PATH', '')
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': _collections_path() + os.pathsep + os.pathsep.join(
-            p for p in sys.path if p.endswith('site-packages')),
-        'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_DEPRECATION_WARNINGS': 'False',
-        'ANSIBLE_LOCALHOST_WARNING': 'False',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'ANSIBLE_RETRY_FILES_ENABLED': 'False',
-    })
-    env.update(extra or {})
-    return env
-
-
-def _ansible_playbook():
-    exe = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    return exe if os.path.exists(exe) else 'ansible-playbook'
-
-
-def _playbook(tasks):
-    play = [{'hosts': 'localhost', 'gather_facts': False, 'connection': 'local', 'tasks': tasks}]
-    handle = tempfile.NamedTemporaryFile('w', suffix='.yml', prefix='unload-', delete=False)
-    with handle:
-        json.dump(play, handle)  # JSON is YAML
-    return handle.name
-
-
-def start_tasks(tasks, env=None):
-    path = _playbook(tasks)
-    proc = subprocess.Popen([_ansible_playbook(), '-i', 'localhost,', path], env=_ansible_env(env),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    proc.playbook_path = path
-    return proc
-
-
-def finish_tasks(proc, timeout=120):
-    out, err = proc.communicate(timeout=timeout)
-    os.unlink(proc.playbook_path)
-    try:
-        doc = json.loads(out)
-    except ValueError:
-        pytest.fail('ansible-playbook printed no JSON (rc %s):\n%s\n%s' % (proc.returncode, out[-3000:], err[-3000:]))
-    return [task['hosts']['localhost'] for task in doc['plays'][0]['tasks']]
-
-
-def run_tasks(tasks, env=None):
-    """Run tasks in one ansible-playbook process; return each task's result for localhost."""
-    return finish_tasks(start_tasks(tasks, env))
 
 
 def unload_task(check=False, diff=False, ignore_errors=True, **args):
@@ -108,12 +42,6 @@ def unload(env=None, **kwargs):
 
 def names(models):
     return sorted(m['name'] for m in models)
-
-
-def closed_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -312,7 +240,7 @@ def test_emulator_deleted_but_loaded_is_stuck(ollama_emulator):
 
 
 def test_unreachable_ok_and_fail():
-    url = 'http://127.0.0.1:%d' % closed_port()
+    url = 'http://127.0.0.1:%d' % free_port()
     ok, fail = run_tasks([unload_task(url=url), unload_task(url=url, on_unreachable='fail')])
     assert ok.get('failed') is not True, ok
     assert ok['changed'] is False and ok['resident_before'] == [] and ok['evicted'] == []

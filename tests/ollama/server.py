@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A real Ollama server (0.5.4-ipexllm, CPU) for tests, from the bundle build_bundle.sh makes.
 
     from server import OllamaServer, ensure_bundle, ensure_models   # tests/ollama on sys.path

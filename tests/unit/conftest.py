@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Make the collection importable by its full name (ansible_collections.openclaw.gx10) when the
 # tests run under plain pytest, from any checkout, without installing it.
 import os

@@ -1,3 +1,6 @@
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every role's meta/argument_specs.yml must stay in step with its defaults/main.yml:
 # ansible-doc and the argument validation read the specs, the plays read the defaults.
 from __future__ import (absolute_import, division, print_function)

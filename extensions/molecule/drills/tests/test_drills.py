@@ -8,12 +8,12 @@ import json
 import os
 import re
 import shlex
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from gx10_testinfra import OLLAMA, flat, health, inspect, ollama, ollama_names, play_background, run_play, wait_for
 
 
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -21,7 +21,6 @@ REPO = SCENARIO.parents[2]
 CONVERGE = SCENARIO / "converge.yml"
 BAD_INPUT = SCENARIO / "bad_input.yml"
 RESTART = REPO / "playbooks" / "vllm_restart.yml"
-OLLAMA = "http://127.0.0.1:11434"
 REAL_VERSION = "0.5.4"  # the bundle reports e.g. 0.5.4-ipexllm-20250407
 EMULATOR_VERSION = "0.33.0"
 EMULATOR = "/opt/gx10-drills/ollama_emulator.py"
@@ -31,44 +30,11 @@ PLAY_TIMEOUT = 300  # a drill's playbook that runs longer than this hangs: the t
 
 # ---------------------------------------------------------------- helpers
 
-def inventory():
-    eph = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
-    assert eph, "run through molecule (MOLECULE_EPHEMERAL_DIRECTORY unset)"
-    return str(Path(eph) / "inventory")
-
-
-def play_cmd(playbook, extra=None, args=()):
-    cmd = ["ansible-playbook", "-i", inventory(), str(playbook)] + list(args)
-    if extra:
-        fd, path = tempfile.mkstemp(prefix="drill-extra-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            json.dump(extra, f)
-        cmd += ["-e", "@%s" % path]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".cache" / "collections"))
-    return cmd, env
-
-
 def play(playbook, extra=None, args=()):
     """ansible-playbook against the target; returns (rc, whitespace-normalised output, seconds)."""
-    cmd, env = play_cmd(playbook, extra, args)
     start = time.monotonic()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=PLAY_TIMEOUT, check=False)
+    proc = run_play(playbook, extra, args, timeout=PLAY_TIMEOUT)
     return proc.returncode, flat(proc.stdout + proc.stderr), round(time.monotonic() - start, 1)
-
-
-def play_background(playbook, extra=None):
-    cmd, env = play_cmd(playbook, extra)
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def flat(text):
-    """Ansible wraps warnings: compare messages with runs of whitespace as one space."""
-    return " ".join(text.split())
-
-
-def inspect(host, name="vllm"):
-    return json.loads(host.check_output("docker inspect %s" % name))[0]
 
 
 def identity(data):
@@ -80,32 +46,6 @@ def started_epoch(data):
     head, _dot, frac = stamp.rstrip("Z").partition(".")
     when = datetime.datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
     return when.timestamp() + float("0." + (frac or "0"))
-
-
-def health(host):
-    return host.run("curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health").stdout.strip()
-
-
-def wait_for(what, predicate, timeout=60.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
-
-
-def ollama(host, method, path, body=None):
-    cmd = "curl -s -m 10 -X %s %s%s" % (method, OLLAMA, path)
-    if body is not None:
-        cmd += " -d %s" % shlex.quote(json.dumps(body))
-    return json.loads(host.check_output(cmd))
-
-
-def ollama_names(host):
-    return sorted(m["name"] for m in ollama(host, "GET", "/api/ps")["models"])
 
 
 def ollama_version(host):
@@ -399,7 +339,8 @@ BAD_CASES = [
     ("image_registry_port_untagged", {"vllm_image": "registry.local:5000/vllm-openai"}, ["vllm_image"]),
     ("image_empty", {"vllm_image": ""}, ["vllm_image"]),
     ("utilization_0", {"vllm_gpu_memory_utilization": 0}, ["vllm_gpu_memory_utilization"]),
-    ("utilization_1", {"vllm_gpu_memory_utilization": 1}, ["vllm_gpu_memory_utilization"]),
+    # vLLM accepts (0, 1] (CacheConfig: gt=0, le=1), so 1 itself is no longer refused by preflight
+    ("utilization_above_1", {"vllm_gpu_memory_utilization": 1.01}, ["vllm_gpu_memory_utilization"]),
     ("utilization_1_5", {"vllm_gpu_memory_utilization": 1.5}, ["vllm_gpu_memory_utilization"]),
     ("utilization_negative", {"vllm_gpu_memory_utilization": -0.5}, ["vllm_gpu_memory_utilization"]),
     ("utilization_text", {"vllm_gpu_memory_utilization": "x"}, ["vllm_gpu_memory_utilization"]),

@@ -4,88 +4,34 @@ healthy everywhere, the memory report against the hosts' own figures, then a sta
 a host with a hung Ollama stops, then the fleet converges back."""
 
 import json
-import os
 import re
-import secrets
-import subprocess
-import time
 from pathlib import Path
 
 import testinfra
+from gx10_testinfra import OLLAMA, health, inspect, inventory, meminfo, play, wait_for
+from gx10_testinfra import ollama as shared_ollama
 
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[2]
 SITE = REPO / "playbooks" / "site.yml"
 REPORT = REPO / "playbooks" / "memory_report.yml"
 HOSTS = ["gx10-fleet-1", "gx10-fleet-2", "gx10-fleet-3"]
-OLLAMA = "http://127.0.0.1:11434"
 MIB = 1 << 20
 # MemAvailable and MemFree move with everything else on this machine: a module's reading must
 # lie between the test's readings just before and just after it, give or take this much.
 NOISE = 128 * MIB
 
 
-def inventory():
-    inv = os.environ.get("MOLECULE_INVENTORY_FILE")
-    assert inv, "run through molecule (MOLECULE_INVENTORY_FILE unset)"
-    return inv
-
-
 def fleet_host(name):
     return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, inventory()))
 
 
-def play(playbook, extra=None, args=(), json_output=False):
-    """ansible-playbook on the fleet; returns (rc, output)."""
-    cmd = ["ansible-playbook", "-i", inventory(), str(playbook)] + list(args)
-    if extra:
-        path = Path("/tmp") / ("fleet-extra-%s.json" % secrets.token_hex(4))
-        path.write_text(json.dumps(extra))
-        cmd += ["-e", "@%s" % path]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".cache" / "collections"))
-    if json_output:
-        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-def inspect(host, name="vllm"):
-    return json.loads(host.check_output("docker inspect %s" % name))[0]
-
-
-def health(host):
-    return host.run("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health").stdout.strip()
-
-
-def meminfo(host):
-    values = {}
-    for line in host.file("/proc/meminfo").content_string.splitlines():
-        key, _sep, rest = line.partition(":")
-        values[key] = int(rest.split()[0]) * 1024
-    return values
-
-
 def ollama(host, method, path, body=None):
-    cmd = "curl -sf -X %s %s%s" % (method, OLLAMA, path)
-    if body is not None:
-        cmd += " -d '%s'" % json.dumps(body)
-    return json.loads(host.check_output(cmd))
+    return shared_ollama(host, method, path, body, fail=True)
 
 
 def ollama_ps(host):
     return sorted(((m["name"], m["size"], m["expires_at"]) for m in ollama(host, "GET", "/api/ps")["models"]))
-
-
-def wait_for(what, predicate, timeout=60.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
 
 
 def max_model_len(data):

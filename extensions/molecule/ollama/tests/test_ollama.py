@@ -2,16 +2,14 @@
 import json
 import os
 import re
-import subprocess
 import tempfile
-import time
 
 import pytest
+from gx10_testinfra import OLLAMA, run_play, wait_for
 
 DROPIN = '/etc/systemd/system/ollama.service.d/override.conf'
 SCENARIO = os.environ.get('MOLECULE_SCENARIO_DIRECTORY', os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-INVENTORY = os.environ.get('MOLECULE_INVENTORY_FILE')
-API = 'http://127.0.0.1:11434'
+API = OLLAMA
 CONVERGED = {
     'OLLAMA_FLASH_ATTENTION': '1',
     'OLLAMA_KV_CACHE_TYPE': 'q8_0',
@@ -23,9 +21,7 @@ CONVERGED = {
 
 
 def play(*args, playbook='converge.yml'):
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0')
-    cmd = ['ansible-playbook', '-i', INVENTORY, os.path.join(SCENARIO, playbook)] + list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
+    return run_play(os.path.join(SCENARIO, playbook), args=args, timeout=300)
 
 
 def recap_changed(output):
@@ -35,16 +31,7 @@ def recap_changed(output):
 
 
 def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out after %ss waiting for %s' % (timeout, what))
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
+    return wait_for(what, predicate, timeout)
 
 
 def main_pid(host):

@@ -3,12 +3,12 @@ the REAL Ollama server (ollama.service). Tests run in file order and share one t
 
 import json
 import math
-import os
 import re
 import secrets
-import subprocess
 import time
 from pathlib import Path
+
+from gx10_testinfra import OLLAMA, health, inspect, meminfo, ollama, ollama_names, play, wait_for
 
 
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -19,68 +19,9 @@ GIB = 1 << 30
 MIB = 1 << 20
 HOLD = 256 * MIB     # VLLM_STANDIN_HOLD_BYTES in molecule.yml
 MARGIN = 256 * MIB   # vllm_restart_margin in molecule.yml
-OLLAMA = "http://127.0.0.1:11434"
 MESSAGE_RE = (r"ValueError: Free memory on device cuda:0 \((\d+(?:\.\d+)?)/(\d+(?:\.\d+)?) GiB\) "
               r"on startup is less than desired GPU memory utilization \({util}, (\d+(?:\.\d+)?) GiB\)\. "
               r"Decrease GPU memory utilization or reduce GPU memory used by other processes\.")
-
-
-def inventory():
-    eph = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
-    assert eph, "run through molecule (MOLECULE_EPHEMERAL_DIRECTORY unset)"
-    return str(Path(eph) / "inventory")
-
-
-def play(playbook, extra=None, args=(), tmp_path=None):
-    """ansible-playbook against the target; returns (rc, combined output)."""
-    cmd = ["ansible-playbook", "-i", inventory(), str(playbook)] + list(args)
-    if extra:
-        path = Path(tmp_path or "/tmp") / ("extra-%s.json" % secrets.token_hex(4))
-        path.write_text(json.dumps(extra))
-        cmd += ["-e", "@%s" % path]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".cache" / "collections"))
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-def inspect(host, name="vllm"):
-    out = host.check_output("docker inspect %s" % name)
-    return json.loads(out)[0]
-
-
-def meminfo(host):
-    values = {}
-    for line in host.file("/proc/meminfo").content_string.splitlines():
-        key, _sep, rest = line.partition(":")
-        values[key] = int(rest.split()[0]) * 1024
-    return values
-
-
-def health(host):
-    return host.run("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health").stdout.strip()
-
-
-def wait_for(what, predicate, timeout=60.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
-
-
-def ollama(host, method, path, body=None):
-    cmd = "curl -s -X %s %s%s" % (method, OLLAMA, path)
-    if body is not None:
-        cmd += " -d '%s'" % json.dumps(body)
-    return json.loads(host.check_output(cmd))
-
-
-def ollama_names(host):
-    return sorted(m["name"] for m in ollama(host, "GET", "/api/ps")["models"])
 
 
 def ollama_load(host, models):

@@ -121,14 +121,28 @@ def test_timeout_names_what_it_waited_for():
 
 def test_exited_container_ends_the_wait():
     result = _vllm.wait_serving("http://127.0.0.1:%d" % free_port(), 120, model="m", container="vllm",
-                                run=Host(container="exited", exit_code=2))
+                                run=Host(container="exited", exit_code=2), settle=0)
     assert result["reason"] == "container vllm exited with code 2"
     assert result["container"]["exit_code"] == 2
 
 
+def test_an_old_exited_container_is_no_verdict_before_the_settling_time():
+    clock = [0.0]
+    host = Host(container="exited", exit_code=0)
+
+    def sleep(seconds):
+        clock[0] += seconds
+        if clock[0] > 3:
+            host.container = "running"  # docker start got through
+
+    result = _vllm.wait_serving("http://127.0.0.1:%d" % free_port(), 8, model="m", container="vllm",
+                                run=host, sleep=sleep, clock=lambda: clock[0], settle=5)
+    assert "did not serve within 8 s" in result["reason"], result  # not "exited"
+
+
 def test_removed_container_is_gone():
     result = _vllm.wait_serving("http://127.0.0.1:%d" % free_port(), 120, model="m", container="vllm",
-                                run=Host(container="absent"))
+                                run=Host(container="absent"), settle=0)
     assert result["reason"] == "container vllm is gone"
 
 

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers shared by the Molecule scenarios' testinfra tests (extensions/molecule/*/tests/).
+
+Importable as `gx10_testinfra`: ../config.yml puts this directory on the verifier's PYTHONPATH.
+"""
+
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+OLLAMA = "http://127.0.0.1:11434"
+VLLM = "http://127.0.0.1:8000"
+
+
+def inventory():
+    """The scenario's inventory directory (what Molecule's own converge uses)."""
+    eph = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
+    assert eph, "run through molecule (MOLECULE_EPHEMERAL_DIRECTORY unset)"
+    return str(Path(eph) / "inventory")
+
+
+def flat(text):
+    """Ansible wraps warnings: compare messages with runs of whitespace as one space."""
+    return " ".join(text.split())
+
+
+def play_cmd(playbook, extra=None, args=(), json_output=False, tmp_path=None):
+    """(argv, env) of ansible-playbook against the scenario's hosts; extra vars go in a JSON file."""
+    cmd = ["ansible-playbook", "-i", inventory(), str(playbook)] + list(args)
+    if extra:
+        fd, path = tempfile.mkstemp(prefix="gx10-extra-", suffix=".json", dir=tmp_path)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(extra, handle)
+        cmd += ["-e", "@%s" % path]
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".cache" / "collections"))
+    if json_output:
+        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.json"
+    return cmd, env
+
+
+def run_play(playbook, extra=None, args=(), json_output=False, tmp_path=None, timeout=600):
+    """ansible-playbook to the end (a run past `timeout` seconds hangs: the test fails)."""
+    cmd, env = play_cmd(playbook, extra, args, json_output=json_output, tmp_path=tmp_path)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def play(playbook, extra=None, args=(), json_output=False, tmp_path=None, timeout=600):
+    """ansible-playbook against the scenario's hosts; returns (rc, combined output)."""
+    proc = run_play(playbook, extra, args, json_output=json_output, tmp_path=tmp_path, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def play_background(playbook, extra=None, args=()):
+    cmd, env = play_cmd(playbook, extra, args)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(what, predicate, timeout=60.0, interval=0.5):
+    """predicate()'s first truthy value; polls from 20 ms up to `interval`; fails after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    delay = min(0.02, interval)
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(delay)
+        delay = min(delay * 2, interval)
+
+
+def inspect(host, name="vllm"):
+    return json.loads(host.check_output("docker inspect %s" % name))[0]
+
+
+def health(host):
+    """vLLM's /health status code as a string ("000" when nothing answers)."""
+    return host.run("curl -s -m 5 -o /dev/null -w '%%{http_code}' %s/health" % VLLM).stdout.strip()
+
+
+def meminfo(host):
+    """/proc/meminfo of the host in bytes."""
+    values = {}
+    for line in host.file("/proc/meminfo").content_string.splitlines():
+        key, _sep, rest = line.partition(":")
+        values[key] = int(rest.split()[0]) * 1024
+    return values
+
+
+def ollama(host, method, path, body=None, fail=False, max_time=30):
+    """Ollama's JSON reply; fail=True makes an HTTP error a failed command (curl -f)."""
+    cmd = "curl -s%s -m %s -X %s %s%s" % ("f" if fail else "", max_time, method, OLLAMA, path)
+    if body is not None:
+        cmd += " -d %s" % shlex.quote(json.dumps(body))
+    return json.loads(host.check_output(cmd))
+
+
+def ollama_names(host):
+    return sorted(m["name"] for m in ollama(host, "GET", "/api/ps")["models"])

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Base URLs of the local servers (private to openclaw.gx10): one place that knows IPv6 brackets,
+wildcard listen addresses and how Ollama reads OLLAMA_HOST."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import ipaddress
+import re
+
+# A server listening on every address is reached on the loopback.
+WILDCARD_ADDRESSES = ('', '0.0.0.0', '::', '[::]')
+LOOPBACK = '127.0.0.1'
+OLLAMA_DEFAULT_HOST = '127.0.0.1:11434'
+
+_PORT_RE = re.compile(r'^[0-9]+$')
+
+
+class URLError(ValueError):
+    """Raised for a host, port or OLLAMA_HOST that gives no usable URL."""
+
+
+def _is_ipv6(text):
+    try:
+        return ipaddress.ip_address(u'%s' % text).version == 6
+    except ValueError:
+        return False
+
+
+def _port(value, name):
+    text = str(value).strip()
+    if isinstance(value, bool) or not _PORT_RE.match(text) or not 1 <= int(text) <= 65535:
+        raise URLError('%s: %r is not a TCP port; use an integer in 1-65535' % (name, value))
+    return int(text)
+
+
+def base_url(host, port, scheme='http', name='host'):
+    """``scheme://host:port`` for a server that listens on ``host`` (an address or a name).
+
+    A wildcard listen address (``0.0.0.0``, ``::``, empty) becomes 127.0.0.1; an IPv6 address
+    gets its brackets (``http://[fe80::1]:8000``).
+    """
+    if scheme not in ('http', 'https'):
+        raise URLError('%s: scheme %r is neither http nor https' % (name, scheme))
+    host = '' if host is None else str(host).strip()
+    if host in WILDCARD_ADDRESSES:
+        host = LOOPBACK
+    host = host.strip('[]')
+    if not host or re.search(r'[\s/?#@\[\]]', host):
+        raise URLError('%s: %r is not a host name or address' % (name, host))
+    if ':' in host:
+        host = '[%s]' % host
+    return '%s://%s:%d' % (scheme, host, _port(port, 'port'))
+
+
+def ollama_url(setting, name='OLLAMA_HOST'):
+    """The API URL a client on the same host uses for an Ollama started with OLLAMA_HOST=``setting``.
+
+    Read as Ollama's envconfig.Host() reads it: ``[scheme://]host[:port][/path]``; no setting means
+    127.0.0.1:11434; no port means 11434, or 80/443 after an explicit http:// / https://.
+    """
+    text = OLLAMA_DEFAULT_HOST if setting is None else str(setting).strip().strip('"\'')
+    scheme, sep, hostport = text.partition('://')
+    if not sep:
+        scheme, hostport, default_port = 'http', text, 11434
+    elif scheme in ('http', 'https'):
+        default_port = 80 if scheme == 'http' else 443
+    else:
+        raise URLError('%s: scheme %r in %r is neither http nor https' % (name, scheme, text))
+    hostport = hostport.partition('/')[0]
+    match = re.match(r'^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]*)(?::([0-9]+))?$', hostport)
+    if match:
+        host, port = match.group(1), match.group(2)
+    elif _is_ipv6(hostport):  # a bare IPv6 address, no port
+        host, port = hostport, None
+    else:
+        raise URLError('%s: cannot read %r as [http(s)://]host[:port]' % (name, text))
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise URLError('%s: port %s in %r is outside 1-65535' % (name, port, text))
+    return base_url(host, port or default_port, scheme, name=name)

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, openclaw engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers shared by the functional tests: run tasks or playbooks through ansible-playbook with
+this checkout as openclaw.gx10 (ansible.posix.json callback), free ports, polls with deadlines.
+
+A plain module rather than conftest.py so that the test modules can import it by a name no other
+conftest.py shares (pytest puts tests/functional on sys.path: no __init__.py here).
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def collections_path():
+    """A collections root where ansible_collections/openclaw/gx10 is this checkout."""
+    root = os.path.join(REPO, '.cache', 'collections')
+    link = os.path.join(root, 'ansible_collections', 'openclaw', 'gx10')
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(REPO, link)
+    return root
+
+
+def ansible_env(extra=None):
+    """The environment for ansible-playbook: this venv, this checkout, JSON output, no noise."""
+    env = dict(os.environ)
+    env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': collections_path() + os.pathsep + os.pathsep.join(
+            p for p in sys.path if p.endswith('site-packages')),
+        'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_DEPRECATION_WARNINGS': 'False',
+        'ANSIBLE_LOCALHOST_WARNING': 'False',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'ANSIBLE_RETRY_FILES_ENABLED': 'False',
+    })
+    env.update(extra or {})
+    return env
+
+
+def exe(name):
+    """The venv's console script `name` (ansible-playbook, ansible-lint), else from PATH."""
+    path = os.path.join(os.path.dirname(sys.executable), name)
+    return path if os.path.exists(path) else name
+
+
+def write_play(tasks, prefix='play-'):
+    """A temporary playbook running `tasks` on localhost (local connection); returns its path."""
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'connection': 'local', 'tasks': tasks}]
+    with tempfile.NamedTemporaryFile('w', suffix='.yml', prefix=prefix, delete=False) as handle:
+        json.dump(play, handle)  # JSON is YAML
+    return handle.name
+
+
+def parse_json_output(rc, out, err):
+    try:
+        return json.loads(out)
+    except ValueError:
+        pytest.fail('ansible-playbook printed no JSON (rc %s):\n%s\n%s' % (rc, out[-3000:], err[-3000:]))
+
+
+def run_playbook(path, inventory='localhost,', extra_args=(), env=None, timeout=180):
+    """Run a playbook; returns (CompletedProcess, the JSON callback's document)."""
+    proc = subprocess.run([exe('ansible-playbook'), '-i', inventory, path] + list(extra_args),
+                          env=ansible_env(env), capture_output=True, text=True, timeout=timeout, check=False)
+    return proc, parse_json_output(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_tasks(tasks, env=None, extra_args=(), prefix='tasks-'):
+    """Start ansible-playbook on `tasks` in the background; finish_tasks() collects the results."""
+    path = write_play(tasks, prefix)
+    proc = subprocess.Popen([exe('ansible-playbook'), '-i', 'localhost,', path] + list(extra_args),
+                            env=ansible_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.playbook_path = path
+    return proc
+
+
+def finish_tasks(proc, timeout=120):
+    """Each task's result for localhost, once the playbook started by start_tasks() ends."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        os.unlink(proc.playbook_path)
+    doc = parse_json_output(proc.returncode, out, err)
+    return [task['hosts']['localhost'] for task in doc['plays'][0]['tasks']]
+
+
+def run_tasks(tasks, env=None, check=False, timeout=180):
+    """Run tasks on localhost in one ansible-playbook; return each task's result."""
+    return finish_tasks(start_tasks(tasks, env, ['--check'] if check else []), timeout=timeout)
+
+
+def free_port():
+    """A loopback TCP port nothing listens on (the kernel's pick; free when this returns)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def nothing_listens():
+    """A URL where nothing answers (connection refused)."""
+    return 'http://127.0.0.1:%d' % free_port()
+
+
+def wait_for(what, predicate, timeout=30.0, interval=0.05):
+    """predicate()'s first truthy value, polled every `interval` s; fails the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail('timed out after %ss waiting for %s' % (timeout, what))
+        time.sleep(interval)
