@@ -105,3 +105,40 @@ def ollama(host, method, path, body=None, fail=False, max_time=30):
 
 def ollama_names(host):
     return sorted(m["name"] for m in ollama(host, "GET", "/api/ps")["models"])
+
+
+def ollama_load(host, models, keep_alive="2h"):
+    """A client loads MODELS and pins them; waits until /api/ps lists them all."""
+    for model in models:
+        ollama(host, "POST", "/api/generate", {"model": model, "keep_alive": keep_alive}, max_time=120)
+    wait_for("Ollama to list %s" % models,
+             lambda: set(m + ":latest" for m in models) <= set(ollama_names(host)))
+
+
+def ollama_empty(host):
+    """Unload everything and wait until /api/ps is empty."""
+    for name in ollama_names(host):
+        ollama(host, "POST", "/api/generate", {"model": name, "keep_alive": 0})
+    wait_for("Ollama's /api/ps to be empty", lambda: ollama_names(host) == [])
+
+
+def serves(host, model="standin"):
+    """One real completion succeeds (/health can be 200 on a wedged engine)."""
+    out = host.run("curl -s -m 20 -H 'Content-Type: application/json' -d %s %s/v1/completions"
+                   % (shlex.quote(json.dumps({"model": model, "prompt": "hi", "max_tokens": 1})), VLLM)).stdout
+    try:
+        return bool(json.loads(out).get("choices"))
+    except ValueError:
+        return False
+
+
+def journal_cursor(host, unit="vllm.service"):
+    """The journal's position now, to read only what a unit logs after it."""
+    out = host.check_output("journalctl -u %s -n 0 --show-cursor --no-pager" % unit)
+    return out.split("cursor:", 1)[1].strip()
+
+
+def journal_since(host, cursor, unit="vllm.service"):
+    """The unit's journal lines after CURSOR (the gate's lines and the container's own, in order)."""
+    return host.check_output("journalctl -u %s --after-cursor=%s --no-pager -o cat"
+                             % (unit, shlex.quote(cursor))).splitlines()

@@ -7,124 +7,30 @@ The order of events is read from the vLLM unit's journal (the gate's lines and t
 own output go to the same journal, in order), never from timing.
 """
 
-import json
 import math
-import os
 import re
-import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+from gx10_testinfra import (REPO, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
+                            ollama_load, ollama_names, play, serves, wait_for)
 
 SCENARIO = Path(__file__).resolve().parents[1]
-REPO = SCENARIO.parents[2]
 CONVERGE = SCENARIO / "converge.yml"
 RESTART = REPO / "playbooks" / "vllm_restart.yml"
 GIB = 1 << 30
 MIB = 1 << 20
 HOLD = 256 * MIB     # VLLM_STANDIN_HOLD_BYTES in molecule.yml
 MARGIN = 256 * MIB   # vllm_restart_margin in molecule.yml
-OLLAMA = "http://127.0.0.1:11434"
 OOM = "Free memory on device cuda:0"
 FIRST_LINE = "vLLM API server version"   # the stand-in's first line, as real vLLM's
 TARGET = "gx10-gate"
 
 
-def inventory():
-    eph = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY")
-    assert eph, "run through molecule (MOLECULE_EPHEMERAL_DIRECTORY unset)"
-    return str(Path(eph) / "inventory")
-
-
-def play(playbook, extra=None, args=(), tmp_path=None):
-    """ansible-playbook against the target; returns (rc, combined output)."""
-    cmd = ["ansible-playbook", "-i", inventory(), str(playbook)] + list(args)
-    if extra:
-        path = Path(tmp_path or "/tmp") / ("extra-%s.json" % secrets.token_hex(4))
-        path.write_text(json.dumps(extra))
-        cmd += ["-e", "@%s" % path]
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", NO_COLOR="1")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".cache" / "collections"))
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-def wait_for(what, predicate, timeout=120.0, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(interval)
-
-
-def inspect(host, name="vllm"):
-    return json.loads(host.check_output("docker inspect %s" % name))[0]
-
-
-def meminfo(host):
-    values = {}
-    for line in host.file("/proc/meminfo").content_string.splitlines():
-        key, _sep, rest = line.partition(":")
-        values[key] = int(rest.split()[0]) * 1024
-    return values
-
-
-def health(host):
-    return host.run("curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health").stdout.strip()
-
-
-def serves(host):
-    out = host.run("curl -s -m 20 -H 'Content-Type: application/json' "
-                   "-d '{\"model\": \"standin\", \"prompt\": \"hi\", \"max_tokens\": 1}' "
-                   "http://127.0.0.1:8000/v1/completions").stdout
-    try:
-        return bool(json.loads(out).get("choices"))
-    except ValueError:
-        return False
-
-
-def ollama(host, method, path, body=None, timeout=60):
-    cmd = "curl -s -m %d -X %s %s%s" % (timeout, method, OLLAMA, path)
-    if body is not None:
-        cmd += " -d '%s'" % json.dumps(body)
-    return json.loads(host.check_output(cmd))
-
-
-def ollama_names(host):
-    return sorted(m["name"] for m in ollama(host, "GET", "/api/ps")["models"])
-
-
-def ollama_load(host, models):
-    for model in models:
-        ollama(host, "POST", "/api/generate", {"model": model, "keep_alive": "2h"})
-    wait_for("Ollama to list %s" % models,
-             lambda: set(m + ":latest" for m in models) <= set(ollama_names(host)))
-
-
-def ollama_empty(host):
-    for name in ollama_names(host):
-        ollama(host, "POST", "/api/generate", {"model": name, "keep_alive": 0})
-    wait_for("Ollama's /api/ps to be empty", lambda: ollama_names(host) == [])
-
-
 def unit(host, *props):
     out = host.check_output("systemctl show vllm.service %s" % " ".join("-p " + p for p in props))
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-
-
-def cursor(host):
-    out = host.check_output("journalctl -u vllm.service -n 0 --show-cursor --no-pager")
-    return out.split("cursor:", 1)[1].strip()
-
-
-def journal_since(host, mark):
-    return host.check_output("journalctl -u vllm.service --after-cursor='%s' --no-pager -o cat" % mark
-                             ).splitlines()
 
 
 def index_of(lines, text, start=0):
@@ -226,7 +132,7 @@ def tight(host):
 def test_crash_evicts_the_pinned_model_before_the_new_process_starts(host, tight):
     ollama_load(host, ["big", "mid"])          # a client pinned them for 2h
     restarts = int(unit(host, "NRestarts")["NRestarts"])
-    mark = cursor(host)
+    mark = journal_cursor(host)
     pid = inspect(host)["State"]["Pid"]
     host.check_output("kill -9 %d" % pid)      # vLLM's main process
     wait_for("systemd to restart vllm.service",
@@ -252,7 +158,7 @@ def test_fallback_traffic_never_breaks_a_start(host, tight, how):
     client_loop(host, "big", 240)
     try:
         wait_for("the client to load big", lambda: "big:latest" in ollama_names(host))
-        mark = cursor(host)
+        mark = journal_cursor(host)
         if how == "systemctl restart":
             # blocks until ExecStartPost says vLLM serves (or the start failed)
             host.check_output("systemctl restart vllm.service")

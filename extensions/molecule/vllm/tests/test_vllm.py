@@ -8,7 +8,8 @@ import secrets
 import time
 from pathlib import Path
 
-from gx10_testinfra import OLLAMA, health, inspect, meminfo, ollama, ollama_names, play, wait_for
+from gx10_testinfra import (OLLAMA, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
+                            ollama_load, ollama_names, play, wait_for)
 
 
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -22,19 +23,6 @@ MARGIN = 256 * MIB   # vllm_restart_margin in molecule.yml
 MESSAGE_RE = (r"ValueError: Free memory on device cuda:0 \((\d+(?:\.\d+)?)/(\d+(?:\.\d+)?) GiB\) "
               r"on startup is less than desired GPU memory utilization \({util}, (\d+(?:\.\d+)?) GiB\)\. "
               r"Decrease GPU memory utilization or reduce GPU memory used by other processes\.")
-
-
-def ollama_load(host, models):
-    for model in models:
-        ollama(host, "POST", "/api/generate", {"model": model, "keep_alive": "2h"})
-    wait_for("Ollama to list %s" % models,
-             lambda: set(m + ":latest" for m in models) <= set(ollama_names(host)))
-
-
-def ollama_empty(host):
-    for name in ollama_names(host):
-        ollama(host, "POST", "/api/generate", {"model": name, "keep_alive": 0})
-    wait_for("Ollama's /api/ps to be empty", lambda: ollama_names(host) == [])
 
 
 # ---------------------------------------------------------------- converge result
@@ -228,10 +216,10 @@ def test_docker_restart_fails_while_ollama_squats_gated_restart_passes(host, tmp
 
 def test_hold_ollama_starts_it_again(host, tmp_path):
     ollama_load(host, ["tiny-a"])
-    mark = host.check_output("journalctl -u vllm.service -n 0 --show-cursor --no-pager").split("cursor:", 1)[1].strip()
+    mark = journal_cursor(host)
     rc, out = play(RESTART, tmp_path=tmp_path)  # vllm_hold_ollama is true by default
     assert rc == 0, out
-    lines = host.check_output("journalctl -u vllm.service --after-cursor='%s' --no-pager -o cat" % mark)
+    lines = "\n".join(journal_since(host, mark))
     held = lines.index("vllm-gate: holding ollama stopped")
     assert held < lines.index("vLLM API server version", held) < lines.index("vllm-gate: released ollama", held)
     assert host.service("ollama").is_running
