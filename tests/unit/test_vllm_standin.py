@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -228,3 +229,152 @@ def test_port_in_use_fails(server):
                       "--gpu-memory-utilization", "0.05"])
     assert result.returncode == 1
     assert "error while attempting to bind" in result.stderr
+
+
+def post(port, path, body=None, headers=None, timeout=5):
+    data = json.dumps(body if body is not None else {}).encode()
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
+                                 headers=dict({"content-type": "application/json"},
+                                              **(headers or {})))
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.fixture
+def ready(server):
+    """A running stand-in serving 'tiny'; returns (proc, port)."""
+
+    def _ready(extra=None, env=None, health=200):
+        port = free_port()
+        proc = server(["org/tiny", "--served-model-name", "tiny", "--host", "127.0.0.1",
+                       "--port", str(port), "--gpu-memory-utilization", "0.05",
+                       "--max-model-len", "256"] + (extra or []),
+                      env=dict({"VLLM_STANDIN_STARTUP_SECONDS": "0"}, **(env or {})))
+        assert wait_healthy(proc, port)[0] == health
+        return proc, port
+
+    return _ready
+
+
+def test_completion_fields_and_max_tokens(ready):
+    _proc, port = ready()
+    status, body = post(port, "/v1/completions",
+                        {"model": "tiny", "prompt": "one two three", "max_tokens": 5})
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["object"] == "text_completion" and reply["id"].startswith("cmpl-")
+    assert reply["model"] == "tiny" and isinstance(reply["created"], int)
+    choice = reply["choices"][0]
+    assert set(choice) >= {"index", "text", "finish_reason", "logprobs"}
+    assert choice["index"] == 0 and choice["finish_reason"] == "length"
+    assert len(choice["text"].split()) == 5
+    assert reply["usage"]["completion_tokens"] == 5
+    assert reply["usage"]["prompt_tokens"] == 3
+    assert reply["usage"]["total_tokens"] == 8
+    # vLLM's default max_tokens for /v1/completions is 16
+    reply = json.loads(post(port, "/v1/completions", {"prompt": "x"})[1])
+    assert reply["usage"]["completion_tokens"] == 16
+
+
+def test_chat_completion_fields(ready):
+    _proc, port = ready()
+    status, body = post(port, "/v1/chat/completions",
+                        {"model": "tiny", "max_tokens": 3,
+                         "messages": [{"role": "user", "content": "hello"}]})
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["object"] == "chat.completion" and reply["id"].startswith("chatcmpl-")
+    choice = reply["choices"][0]
+    assert choice["message"]["role"] == "assistant"
+    assert len(choice["message"]["content"].split()) == 3
+    assert choice["finish_reason"] == "length" and "logprobs" in choice
+    reply = json.loads(post(port, "/v1/chat/completions",
+                            {"messages": [{"role": "user", "content": "hi"}]})[1])
+    assert reply["choices"][0]["finish_reason"] == "stop"
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/completions", {"model": "nope", "prompt": "x"}),
+    ("/v1/chat/completions", {"model": "nope", "messages": [{"role": "user", "content": "x"}]}),
+])
+def test_unknown_model_404(ready, path, body):
+    _proc, port = ready()
+    status, text = post(port, path, body)
+    assert status == 404
+    assert json.loads(text) == {"error": {"message": "The model `nope` does not exist.",
+                                          "type": "NotFoundError", "param": "model",
+                                          "code": 404}}
+
+
+def test_bad_requests_400(ready):
+    _proc, port = ready()
+    assert post(port, "/v1/completions", {"prompt": "x", "max_tokens": 0})[0] == 400
+    assert post(port, "/v1/completions", {"prompt": "x", "max_tokens": 1000})[0] == 400
+    assert post(port, "/v1/chat/completions", {"model": "tiny"})[0] == 400
+
+
+@pytest.mark.parametrize("via_env", [False, True])
+def test_api_key_on_completions(ready, via_env):
+    if via_env:
+        _proc, port = ready(env={"VLLM_API_KEY": "k3y"})
+    else:
+        _proc, port = ready(["--api-key", "k3y"])
+    body = {"prompt": "x", "max_tokens": 1}
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        status, text = post(port, "/v1/completions", body, headers)
+        assert (status, json.loads(text)) == (401, {"error": "Unauthorized"})
+        assert post(port, "/v1/chat/completions", {"messages": []}, headers)[0] == 401
+    assert post(port, "/v1/completions", body, {"Authorization": "Bearer k3y"})[0] == 200
+    for path in ("/health", "/metrics", "/version"):
+        assert get(port, path)[0] == 200
+
+
+def test_kill_engine_then_server_exits(ready):
+    proc, port = ready()
+    assert post(port, "/standin/kill_engine")[0] == 200
+    assert get(port, "/health") == (503, "")
+    assert get(port, "/v1/models")[0] == 200  # the API server itself still answers
+    assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
+    # vLLM's terminate_if_errored: the server shuts down after the failed request
+    assert proc.wait(timeout=10) == 1
+
+
+def test_kill_engine_keep_alive_and_signal(ready):
+    proc, port = ready(env={"VLLM_KEEP_ALIVE_ON_ENGINE_DEATH": "1"})
+    proc.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 5
+    while get(port, "/health")[0] != 503:
+        assert time.monotonic() < deadline, "SIGUSR1 did not kill the engine"
+        time.sleep(0.05)
+    assert post(port, "/v1/chat/completions", {"messages": []})[0] == 500
+    assert post(port, "/standin/revive_engine")[0] == 200  # dead stays dead
+    assert get(port, "/health")[0] == 503
+    assert proc.poll() is None
+
+
+def test_engine_dead_from_start(ready):
+    _proc, port = ready(env={"VLLM_STANDIN_ENGINE": "dead",
+                             "VLLM_KEEP_ALIVE_ON_ENGINE_DEATH": "1"}, health=503)
+    assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
+
+
+def test_wedged_engine_hangs_with_health_200(ready):
+    _proc, port = ready()
+    assert post(port, "/standin/wedge_engine")[0] == 200
+    assert get(port, "/health") == (200, "")
+    with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+        post(port, "/v1/completions", {"prompt": "x", "max_tokens": 1}, timeout=1.5)
+    assert post(port, "/standin/revive_engine")[0] == 200
+    assert post(port, "/v1/completions", {"prompt": "x", "max_tokens": 1})[0] == 200
+
+
+def test_wedged_engine_error_mode(ready):
+    proc, port = ready()
+    assert post(port, "/standin/wedge_engine", {"mode": "error"})[0] == 200
+    assert get(port, "/health")[0] == 200
+    assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
+    assert proc.poll() is None
+    assert post(port, "/standin/wedge_engine", {"mode": "bogus"})[0] == 400

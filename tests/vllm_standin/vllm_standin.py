@@ -16,7 +16,16 @@ It reproduces what the collection depends on, and nothing else:
   vLLM does, but only listens once loaded);
 * ``/health`` (200, empty body), ``/metrics`` with
   ``vllm:kv_cache_usage_perc``, ``/v1/models``, ``/version``; ``--api-key``
-  (or ``VLLM_API_KEY``) enforces ``Authorization: Bearer`` on ``/v1/*``.
+  (or ``VLLM_API_KEY``) enforces ``Authorization: Bearer`` on ``/v1/*``;
+* ``POST /v1/completions`` and ``POST /v1/chat/completions`` with the OpenAI
+  fields vLLM returns (deterministic filler text, one "token" per word,
+  ``max_tokens`` honoured); an unknown model name gets vLLM's 404 error JSON;
+* a dead engine (EngineCore gone, API server still up): ``/health`` 503 and
+  a request that needs the engine gets 500 with an empty body, after which the
+  server shuts down (exit 1) unless ``VLLM_KEEP_ALIVE_ON_ENGINE_DEATH`` is set,
+  as vLLM's ``terminate_if_errored`` does;
+* a wedged engine (``/health`` 200 while completions hang or fail: sparkring
+  issue 200), which real vLLM cannot be made to show on demand.
 
 Stand-in-only knobs (environment):
 
@@ -25,6 +34,18 @@ Stand-in-only knobs (environment):
   running, to emulate the weights (default 0). Accepts suffixes K, M, G (binary).
 * ``VLLM_STANDIN_MEMINFO``: read this file instead of ``/proc/meminfo``
   (unit tests of the arithmetic only).
+* ``VLLM_STANDIN_ENGINE``: the engine's state once loaded: ``running``
+  (default), ``dead``, ``hang`` or ``error`` (see below).
+
+Stand-in-only control (never part of vLLM's API; no API key needed):
+
+* ``POST /standin/kill_engine`` or signal SIGUSR1: the engine dies, the HTTP
+  server stays up (``/health`` 503 from then on).
+* ``POST /standin/wedge_engine`` (optional JSON ``{"mode": "hang"|"error"}``,
+  default hang) or signal SIGUSR2 (hang): ``/health`` stays 200 while
+  completions hang (no reply until the client gives up) or fail with 500.
+* ``POST /standin/revive_engine``: back to running (a wedge only; a dead
+  engine stays dead, as a real one does).
 
 Python 3 standard library only: it runs inside a bare image made from the
 target's own Python runtime.
@@ -32,6 +53,7 @@ target's own Python runtime.
 
 import argparse
 import http.server
+import itertools
 import json
 import math
 import mmap
@@ -43,6 +65,7 @@ import socketserver
 import sys
 import threading
 import time
+import uuid
 
 STANDIN_VERSION = "0.0.0+standin"
 GIB = 1 << 30
@@ -194,12 +217,72 @@ def parse_args(argv):
     return args
 
 
+ENGINE_STATES = ("running", "dead", "hang", "error")
+# Filler for generated text: one word is one "token".
+_WORDS = ("the", "stand-in", "answers", "with", "words", "that", "mean", "nothing", "at", "all")
+COMPLETIONS_DEFAULT_MAX_TOKENS = 16  # vLLM/OpenAI default for /v1/completions
+
+
+class EngineDead(Exception):
+    """The engine is gone: vLLM's EngineDeadError."""
+
+
+class EngineWedged(Exception):
+    """A stuck engine whose requests fail while /health says 200 (stand-in knob)."""
+
+
 class State:
     def __init__(self, args, started):
         self.args = args
         self.started = started
         self.lock = threading.Lock()
         self.requests = 0
+        self.engine = os.environ.get("VLLM_STANDIN_ENGINE", "running") or "running"
+        if self.engine not in ENGINE_STATES:
+            raise SystemExit("VLLM_STANDIN_ENGINE=%r: expected one of %s"
+                             % (self.engine, ", ".join(ENGINE_STATES)))
+        self.unwedged = threading.Event()
+        self.server = None
+        self.prompt_tokens = 0
+        self.generation_tokens = 0
+
+    def set_engine(self, new):
+        with self.lock:
+            if self.engine == "dead":
+                return self.engine
+            if new == "dead":
+                log("ERROR", "Engine core proc EngineCore_DP0 died unexpectedly, "
+                    "shutting down client.")
+            elif new in ("hang", "error"):
+                log("WARNING", "stand-in: engine wedged (%s); /health stays 200" % new)
+            self.engine = new
+            if new == "running":
+                self.unwedged.set()
+            else:
+                self.unwedged.clear()
+            return self.engine
+
+    def engine_dead_exit(self):
+        """vLLM's terminate_if_errored: shut the server down after a dead-engine error."""
+        if os.environ.get("VLLM_KEEP_ALIVE_ON_ENGINE_DEATH", "0").lower() in ("1", "true"):
+            return
+        log("ERROR", "AsyncLLM output_handler failed. EngineDeadError: EngineCore encountered "
+            "an issue. See stack trace (above) for the root cause.")
+        if self.server is not None:
+            threading.Thread(target=self.server.shutdown, daemon=True).start()
+
+
+def error_body(message, err_type, code, param=None):
+    """vLLM's ErrorResponse."""
+    return {"error": {"message": message, "type": err_type, "param": param, "code": code}}
+
+
+def count_tokens(text):
+    return len(str(text).split())
+
+
+def filler(count):
+    return " ".join(itertools.islice(itertools.cycle(_WORDS), count))
 
 
 def make_handler(state):
@@ -216,7 +299,7 @@ def make_handler(state):
 
         def _send(self, code, body=b"", ctype="application/json"):
             self.send_response(code)
-            if body or ctype:
+            if ctype:
                 self.send_header("content-type", ctype)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
@@ -239,6 +322,8 @@ def make_handler(state):
             if path.startswith("/v1") and not self._authorized():
                 return self._json(401, {"error": "Unauthorized"})
             if path == "/health":
+                if state.engine == "dead":
+                    return self._send(503, b"", ctype=None)
                 return self._send(200, b"", ctype=None)
             if path == "/version":
                 return self._json(200, {"version": STANDIN_VERSION})
@@ -261,14 +346,133 @@ def make_handler(state):
 
         do_HEAD = do_GET
 
+        def _read_json(self):
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw.decode() or "null")
+            except ValueError:
+                body = None
+            return body
+
         def do_POST(self):  # noqa: N802
             path = self.path.split("?", 1)[0]
-            length = int(self.headers.get("content-length") or 0)
-            if length:
-                self.rfile.read(length)
+            body = self._read_json()
+            with state.lock:
+                state.requests += 1
+            if path.startswith("/standin/"):
+                return self._control(path, body)
             if path.startswith("/v1") and not self._authorized():
                 return self._json(401, {"error": "Unauthorized"})
+            if path in ("/v1/completions", "/v1/chat/completions"):
+                try:
+                    return self._generate(path, body)
+                except EngineDead:
+                    # vLLM's runtime_exception_handler: 500, empty body, then shut down.
+                    self._send(500, b"", ctype=None)
+                    state.engine_dead_exit()
+                    return None
+                except EngineWedged:
+                    return self._send(500, b"", ctype=None)
             return self._json(404, {"detail": "Not Found"})
+
+        def _control(self, path, body):
+            if path == "/standin/kill_engine":
+                return self._json(200, {"engine": state.set_engine("dead")})
+            if path == "/standin/wedge_engine":
+                mode = (body or {}).get("mode", "hang") if isinstance(body, dict) else "hang"
+                if mode not in ("hang", "error"):
+                    return self._json(400, {"detail": "mode: expected hang or error"})
+                return self._json(200, {"engine": state.set_engine(mode)})
+            if path == "/standin/revive_engine":
+                return self._json(200, {"engine": state.set_engine("running")})
+            return self._json(404, {"detail": "Not Found"})
+
+        def _generate(self, path, body):
+            chat = path == "/v1/chat/completions"
+            if not isinstance(body, dict):
+                return self._json(400, error_body(
+                    "Expecting value: request body is not a JSON object", "BadRequestError", 400))
+            if chat:
+                messages = body.get("messages")
+                if not isinstance(messages, list):
+                    return self._json(400, error_body(
+                        "1 validation error: messages Field required", "BadRequestError", 400))
+                prompt_tokens = sum(count_tokens(m.get("content") or "")
+                                    for m in messages if isinstance(m, dict)) + 4 * len(messages)
+            else:
+                if "prompt" not in body:
+                    return self._json(400, error_body(
+                        "Either prompt or prompt_embeds must be provided and non-empty.",
+                        "BadRequestError", 400))
+                prompt = body["prompt"]
+                prompt_tokens = count_tokens(" ".join(prompt) if isinstance(prompt, list)
+                                             else prompt)
+            model = body.get("model")
+            if model is not None and model not in args.served:
+                # vLLM's OpenAIServing._check_model
+                return self._json(404, error_body(
+                    "The model `%s` does not exist." % model, "NotFoundError", 404, "model"))
+            limit = (args.max_model_len or 4096) - prompt_tokens
+            max_tokens = body.get("max_completion_tokens") if chat else None
+            if max_tokens is None:
+                max_tokens = body.get("max_tokens")
+            if max_tokens is None:
+                max_tokens = limit if chat else COMPLETIONS_DEFAULT_MAX_TOKENS
+            if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+                return self._json(400, error_body(
+                    "max_tokens must be at least 1, got %s." % (max_tokens,),
+                    "BadRequestError", 400))
+            if max_tokens > limit:
+                return self._json(400, error_body(
+                    "This model's maximum context length is %d tokens. However, you requested "
+                    "%d tokens (%d in the messages, %d in the completion). Please reduce the "
+                    "length of the messages or completion."
+                    % (args.max_model_len or 4096, prompt_tokens + max_tokens, prompt_tokens,
+                       max_tokens), "BadRequestError", 400, "max_tokens"))
+            self._wait_engine()
+            # A chat reply "stops" after a short answer; a completion runs to max_tokens.
+            natural = len(_WORDS) if chat else None
+            count = max_tokens if natural is None else min(max_tokens, natural)
+            finish = "length" if count == max_tokens else "stop"
+            with state.lock:
+                state.prompt_tokens += prompt_tokens
+                state.generation_tokens += count
+            text = filler(count)
+            usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens + count,
+                     "completion_tokens": count, "prompt_tokens_details": None}
+            if chat:
+                choice = {"index": 0,
+                          "message": {"role": "assistant", "content": text, "refusal": None,
+                                      "annotations": None, "audio": None, "function_call": None,
+                                      "tool_calls": [], "reasoning": None},
+                          "logprobs": None, "finish_reason": finish, "stop_reason": None,
+                          "token_ids": None}
+                reply = {"id": "chatcmpl-" + uuid.uuid4().hex, "object": "chat.completion"}
+            else:
+                choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish,
+                          "stop_reason": None, "token_ids": None, "prompt_logprobs": None,
+                          "prompt_token_ids": None}
+                reply = {"id": "cmpl-" + uuid.uuid4().hex, "object": "text_completion"}
+            reply.update({"created": int(time.time()), "model": model or args.served[0],
+                          "choices": [choice], "service_tier": None,
+                          "system_fingerprint": None, "usage": usage})
+            if chat:
+                reply.update({"prompt_logprobs": None, "prompt_token_ids": None})
+            reply["kv_transfer_params"] = None
+            return self._json(200, reply)
+
+        def _wait_engine(self):
+            """Block while wedged (hang), raise when dead; 'error' answers 500."""
+            while True:
+                engine = state.engine
+                if engine == "running":
+                    return
+                if engine == "dead":
+                    raise EngineDead()
+                if engine == "error":
+                    raise EngineWedged()
+                state.unwedged.wait(1.0)
 
         def _metrics(self):
             labels = 'engine="0",model_name="%s"' % args.served[0].replace('"', '\\"')
@@ -282,6 +486,12 @@ def make_handler(state):
                 "# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.",
                 "# TYPE vllm:kv_cache_usage_perc gauge",
                 "vllm:kv_cache_usage_perc{%s} 0.0" % labels,
+                "# HELP vllm:prompt_tokens_total Number of prefill tokens processed.",
+                "# TYPE vllm:prompt_tokens_total counter",
+                "vllm:prompt_tokens_total{%s} %s" % (labels, float(state.prompt_tokens)),
+                "# HELP vllm:generation_tokens_total Number of generation tokens processed.",
+                "# TYPE vllm:generation_tokens_total counter",
+                "vllm:generation_tokens_total{%s} %s" % (labels, float(state.generation_tokens)),
                 "# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig",
                 "# TYPE vllm:cache_config_info gauge",
                 'vllm:cache_config_info{cache_dtype="%s",engine="0",gpu_memory_utilization="%s"} 1.0'
@@ -332,7 +542,11 @@ def main(argv=None):
     host = args.host or ""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     Server.address_family = family
-    server = Server((host, args.port), make_handler(State(args, started)), bind_and_activate=False)
+    state = State(args, started)
+    server = Server((host, args.port), make_handler(state), bind_and_activate=False)
+    state.server = server
+    signal.signal(signal.SIGUSR1, lambda _s, _f: state.set_engine("dead"))
+    signal.signal(signal.SIGUSR2, lambda _s, _f: state.set_engine("hang"))
     try:
         server.server_bind()  # bound, not listening: connections are refused while loading
     except OSError as exc:
@@ -382,6 +596,9 @@ def main(argv=None):
         server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
+    if state.engine == "dead":
+        log("INFO", "Shutting down: the engine is dead.")
+        return 1
     return 0
 
 
