@@ -304,15 +304,18 @@ def test_unknown_model_404(ready, path, body):
     _proc, port = ready()
     status, text = post(port, path, body)
     assert status == 404
-    assert json.loads(text) == {"error": {"message": "The model `nope` does not exist.",
-                                          "type": "NotFoundError", "param": "model",
-                                          "code": 404}}
+    assert json.loads(text) == {"error": {
+        "message": "The model `nope` does not exist. Valid aliases: tiny.",
+        "type": "NotFoundError", "param": "model", "code": 404}}
 
 
 def test_bad_requests_400(ready):
     _proc, port = ready()
     assert post(port, "/v1/completions", {"prompt": "x", "max_tokens": 0})[0] == 400
-    assert post(port, "/v1/completions", {"prompt": "x", "max_tokens": 1000})[0] == 400
+    status, body = post(port, "/v1/completions", {"prompt": "x", "max_tokens": 1000})
+    assert (status, json.loads(body)["error"]["param"]) == (400, "max_tokens")
+    status, body = post(port, "/v1/completions", {"prompt": "x y", "max_tokens": 255})
+    assert (status, json.loads(body)["error"]["param"]) == (400, "input_tokens")
     assert post(port, "/v1/chat/completions", {"model": "tiny"})[0] == 400
 
 
@@ -332,14 +335,28 @@ def test_api_key_on_completions(ready, via_env):
         assert get(port, path)[0] == 200
 
 
+ENGINE_DEAD = {"error": {"message": "EngineCore encountered an issue. See stack trace (above) "
+                                    "for the root cause.", "type": "InternalServerError",
+                         "param": None, "code": 500}}
+
+
 def test_kill_engine_then_server_exits(ready):
     proc, port = ready()
     assert post(port, "/standin/kill_engine")[0] == 200
     assert get(port, "/health") == (503, "")
     assert get(port, "/v1/models")[0] == 200  # the API server itself still answers
-    assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
+    status, body = post(port, "/v1/completions", {"prompt": "x"})
+    assert (status, json.loads(body)) == (500, ENGINE_DEAD)
     # vLLM's terminate_if_errored: the server shuts down after the failed request
     assert proc.wait(timeout=10) == 1
+
+
+def test_dead_engine_watchdog_shuts_down_without_requests(ready):
+    proc, port = ready()
+    proc.send_signal(signal.SIGUSR1)
+    # vLLM's watchdog looks every 5 s
+    assert proc.wait(timeout=15) == 1
+    assert "EngineDeadError" in proc.communicate()[1]
 
 
 def test_kill_engine_keep_alive_and_signal(ready):
@@ -349,7 +366,10 @@ def test_kill_engine_keep_alive_and_signal(ready):
     while get(port, "/health")[0] != 503:
         assert time.monotonic() < deadline, "SIGUSR1 did not kill the engine"
         time.sleep(0.05)
-    assert post(port, "/v1/chat/completions", {"messages": []})[0] == 500
+    status, body = post(port, "/v1/chat/completions", {"messages": []})
+    assert (status, json.loads(body)) == (500, ENGINE_DEAD)
+    time.sleep(6)  # past one watchdog round: VLLM_KEEP_ALIVE_ON_ENGINE_DEATH keeps it up
+    assert proc.poll() is None
     assert post(port, "/standin/revive_engine")[0] == 200  # dead stays dead
     assert get(port, "/health")[0] == 503
     assert proc.poll() is None
@@ -358,7 +378,7 @@ def test_kill_engine_keep_alive_and_signal(ready):
 def test_engine_dead_from_start(ready):
     _proc, port = ready(env={"VLLM_STANDIN_ENGINE": "dead",
                              "VLLM_KEEP_ALIVE_ON_ENGINE_DEATH": "1"}, health=503)
-    assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
+    assert post(port, "/v1/completions", {"prompt": "x"})[0] == 500
 
 
 def test_wedged_engine_hangs_with_health_200(ready):
@@ -378,3 +398,22 @@ def test_wedged_engine_error_mode(ready):
     assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
     assert proc.poll() is None
     assert post(port, "/standin/wedge_engine", {"mode": "bogus"})[0] == 400
+
+
+def head(port, path):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method="HEAD")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.headers.get("allow")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("allow")
+
+
+def test_head_like_fastapi(ready):
+    _proc, port = ready()
+    assert head(port, "/health") == (405, "GET")
+    assert head(port, "/version") == (405, "GET")
+    assert head(port, "/v1/models") == (405, "GET")
+    assert head(port, "/metrics")[0] == 200
+    assert head(port, "/nothing")[0] == 404
+    assert post(port, "/health")[0] == 405

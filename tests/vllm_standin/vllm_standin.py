@@ -20,10 +20,12 @@ It reproduces what the collection depends on, and nothing else:
 * ``POST /v1/completions`` and ``POST /v1/chat/completions`` with the OpenAI
   fields vLLM returns (deterministic filler text, one "token" per word,
   ``max_tokens`` honoured); an unknown model name gets vLLM's 404 error JSON;
-* a dead engine (EngineCore gone, API server still up): ``/health`` 503 and
-  a request that needs the engine gets 500 with an empty body, after which the
-  server shuts down (exit 1) unless ``VLLM_KEEP_ALIVE_ON_ENGINE_DEATH`` is set,
-  as vLLM's ``terminate_if_errored`` does;
+* a dead engine (EngineCore gone, API server still up): ``/health`` 503, a
+  request that needs the engine gets 500 with vLLM's InternalServerError JSON,
+  and vLLM's watchdog (every 5 s) or that failed request shuts the server down
+  unless ``VLLM_KEEP_ALIVE_ON_ENGINE_DEATH=1`` (``terminate_if_errored``);
+* HEAD answered as FastAPI does: 405 on ``/health``, ``/version``,
+  ``/v1/models``; 200 on ``/metrics`` (measured on vLLM 0.32.0);
 * a wedged engine (``/health`` 200 while completions hang or fail: sparkring
   issue 200), which real vLLM cannot be made to show on demand.
 
@@ -68,6 +70,9 @@ import time
 import uuid
 
 STANDIN_VERSION = "0.0.0+standin"
+WATCHDOG_SECONDS = 5.0  # vllm/entrypoints/launchers/launcher.py watchdog_loop
+ENGINE_DEAD_MESSAGE = ("EngineCore encountered an issue. See stack trace (above) for the "
+                       "root cause.")
 GIB = 1 << 30
 
 # vllm/config/cache.py CacheDType
@@ -243,6 +248,7 @@ class State:
                              % (self.engine, ", ".join(ENGINE_STATES)))
         self.unwedged = threading.Event()
         self.server = None
+        self.shutting_down = False
         self.prompt_tokens = 0
         self.generation_tokens = 0
 
@@ -263,13 +269,26 @@ class State:
             return self.engine
 
     def engine_dead_exit(self):
-        """vLLM's terminate_if_errored: shut the server down after a dead-engine error."""
-        if os.environ.get("VLLM_KEEP_ALIVE_ON_ENGINE_DEATH", "0").lower() in ("1", "true"):
+        """vLLM's terminate_if_errored: shut the server down once the engine is dead."""
+        if keep_alive_on_engine_death():
             return
-        log("ERROR", "AsyncLLM output_handler failed. EngineDeadError: EngineCore encountered "
-            "an issue. See stack trace (above) for the root cause.")
-        if self.server is not None:
+        if self.server is not None and not self.shutting_down:
+            self.shutting_down = True
+            log("ERROR", "AsyncLLM output_handler failed. EngineDeadError: "
+                + ENGINE_DEAD_MESSAGE)
             threading.Thread(target=self.server.shutdown, daemon=True).start()
+
+    def watchdog(self):
+        """vLLM's watchdog_loop: every 5 s, shut down if the engine died."""
+        while not self.shutting_down:
+            time.sleep(WATCHDOG_SECONDS)
+            if self.engine == "dead":
+                self.engine_dead_exit()
+
+
+def keep_alive_on_engine_death():
+    # vllm/envs.py: bool(int(os.getenv("VLLM_KEEP_ALIVE_ON_ENGINE_DEATH", "0")))
+    return bool(int(os.environ.get("VLLM_KEEP_ALIVE_ON_ENGINE_DEATH", "0") or "0"))
 
 
 def error_body(message, err_type, code, param=None):
@@ -329,7 +348,7 @@ def make_handler(state):
                 return self._json(200, {"version": STANDIN_VERSION})
             if path == "/metrics":
                 return self._send(200, self._metrics().encode(),
-                                  "text/plain; version=0.0.4; charset=utf-8")
+                                  "text/plain; version=1.0.0; charset=utf-8")
             if path == "/v1/models":
                 data = [{
                     "id": name,
@@ -339,12 +358,41 @@ def make_handler(state):
                     "root": args.model,
                     "parent": None,
                     "max_model_len": args.max_model_len or 4096,
-                    "permission": [],
+                    "permission": [{
+                        "id": "modelperm-" + uuid.uuid4().hex[:16],
+                        "object": "model_permission",
+                        "created": int(state.started),
+                        "allow_create_engine": False,
+                        "allow_sampling": True,
+                        "allow_logprobs": True,
+                        "allow_search_indices": False,
+                        "allow_view": True,
+                        "allow_fine_tuning": False,
+                        "organization": "*",
+                        "group": None,
+                        "is_blocking": False,
+                    }],
                 } for name in args.served]
                 return self._json(200, {"object": "list", "data": data})
             return self._json(404, {"detail": "Not Found"})
 
-        do_HEAD = do_GET
+        def do_HEAD(self):  # noqa: N802
+            # FastAPI routes declared GET answer HEAD with 405; the mounted
+            # Prometheus app (/metrics) answers it; unknown paths 404.
+            path = self.path.split("?", 1)[0]
+            if path in ("/health", "/version", "/v1/models", "/ping", "/load"):
+                return self._method_not_allowed("GET")
+            return self.do_GET()
+
+        def _method_not_allowed(self, allow):
+            body = json.dumps({"detail": "Method Not Allowed"}).encode()
+            self.send_response(405)
+            self.send_header("allow", allow)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def _read_json(self):
             length = int(self.headers.get("content-length") or 0)
@@ -362,14 +410,16 @@ def make_handler(state):
                 state.requests += 1
             if path.startswith("/standin/"):
                 return self._control(path, body)
+            if path in ("/health", "/version", "/v1/models"):
+                return self._method_not_allowed("GET")
             if path.startswith("/v1") and not self._authorized():
                 return self._json(401, {"error": "Unauthorized"})
             if path in ("/v1/completions", "/v1/chat/completions"):
                 try:
                     return self._generate(path, body)
                 except EngineDead:
-                    # vLLM's runtime_exception_handler: 500, empty body, then shut down.
-                    self._send(500, b"", ctype=None)
+                    # vLLM's engine_error_handler: 500 with the error JSON, then shut down.
+                    self._json(500, error_body(ENGINE_DEAD_MESSAGE, "InternalServerError", 500))
                     state.engine_dead_exit()
                     return None
                 except EngineWedged:
@@ -392,19 +442,23 @@ def make_handler(state):
             chat = path == "/v1/chat/completions"
             if not isinstance(body, dict):
                 return self._json(400, error_body(
-                    "Expecting value: request body is not a JSON object", "BadRequestError", 400))
+                    "1 validation error:\n  {'type': 'model_attributes_type', 'loc': 'body', "
+                    "'msg': 'Input should be a valid dictionary or object to extract fields "
+                    "from'}", "Bad Request", 400, "body"))
             if chat:
                 messages = body.get("messages")
                 if not isinstance(messages, list):
                     return self._json(400, error_body(
-                        "1 validation error: messages Field required", "BadRequestError", 400))
+                        "1 validation error:\n  {'type': 'missing', 'loc': 'body.messages', "
+                        "'msg': 'Field required', 'input': '<dict of %d items>'}" % len(body),
+                        "Bad Request", 400, "body.messages"))
                 prompt_tokens = sum(count_tokens(m.get("content") or "")
                                     for m in messages if isinstance(m, dict)) + 4 * len(messages)
             else:
                 if "prompt" not in body:
                     return self._json(400, error_body(
-                        "Either prompt or prompt_embeds must be provided and non-empty.",
-                        "BadRequestError", 400))
+                        "Either prompt or prompt_embeds must be provided and non-empty. "
+                        "(parameter=prompt)", "BadRequestError", 400, "prompt"))
                 prompt = body["prompt"]
                 prompt_tokens = count_tokens(" ".join(prompt) if isinstance(prompt, list)
                                              else prompt)
@@ -412,8 +466,10 @@ def make_handler(state):
             if model is not None and model not in args.served:
                 # vLLM's OpenAIServing._check_model
                 return self._json(404, error_body(
-                    "The model `%s` does not exist." % model, "NotFoundError", 404, "model"))
-            limit = (args.max_model_len or 4096) - prompt_tokens
+                    "The model `%s` does not exist. Valid aliases: %s."
+                    % (model, ", ".join(args.served)), "NotFoundError", 404, "model"))
+            max_model_len = args.max_model_len or 4096
+            limit = max_model_len - prompt_tokens
             max_tokens = body.get("max_completion_tokens") if chat else None
             if max_tokens is None:
                 max_tokens = body.get("max_tokens")
@@ -421,15 +477,22 @@ def make_handler(state):
                 max_tokens = limit if chat else COMPLETIONS_DEFAULT_MAX_TOKENS
             if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
                 return self._json(400, error_body(
-                    "max_tokens must be at least 1, got %s." % (max_tokens,),
-                    "BadRequestError", 400))
+                    "max_tokens must be at least 1, got %s. (parameter=max_tokens, value=%s)"
+                    % (max_tokens, max_tokens), "BadRequestError", 400, "max_tokens"))
+            if max_tokens > max_model_len:
+                return self._json(400, error_body(
+                    "max_tokens=%d cannot be greater than max_model_len=%d. Please request "
+                    "fewer output tokens. (parameter=max_tokens, value=%d)"
+                    % (max_tokens, max_model_len, max_tokens), "BadRequestError", 400,
+                    "max_tokens"))
             if max_tokens > limit:
                 return self._json(400, error_body(
                     "This model's maximum context length is %d tokens. However, you requested "
-                    "%d tokens (%d in the messages, %d in the completion). Please reduce the "
-                    "length of the messages or completion."
-                    % (args.max_model_len or 4096, prompt_tokens + max_tokens, prompt_tokens,
-                       max_tokens), "BadRequestError", 400, "max_tokens"))
+                    "%d output tokens and your prompt contains %d input tokens, for a total of "
+                    "%d tokens. Please reduce the length of the input prompt or the number of "
+                    "requested output tokens. (parameter=input_tokens, value=%d)"
+                    % (max_model_len, max_tokens, prompt_tokens, prompt_tokens + max_tokens,
+                       prompt_tokens), "BadRequestError", 400, "input_tokens"))
             self._wait_engine()
             # A chat reply "stops" after a short answer; a completion runs to max_tokens.
             natural = len(_WORDS) if chat else None
@@ -439,27 +502,32 @@ def make_handler(state):
                 state.prompt_tokens += prompt_tokens
                 state.generation_tokens += count
             text = filler(count)
+            # Field names and order as vLLM 0.32.0 answers (tests/contract checks them).
             usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens + count,
-                     "completion_tokens": count, "prompt_tokens_details": None}
+                     "completion_tokens": count, "prompt_tokens_details": None,
+                     "completion_tokens_details": None}
             if chat:
                 choice = {"index": 0,
                           "message": {"role": "assistant", "content": text, "refusal": None,
                                       "annotations": None, "audio": None, "function_call": None,
-                                      "tool_calls": [], "reasoning": None},
+                                      "reasoning": None},
                           "logprobs": None, "finish_reason": finish, "stop_reason": None,
-                          "token_ids": None}
-                reply = {"id": "chatcmpl-" + uuid.uuid4().hex, "object": "chat.completion"}
+                          "token_ids": None, "routed_experts": None}
+                reply = {"id": "chatcmpl-" + uuid.uuid4().hex[:16], "object": "chat.completion"}
             else:
                 choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish,
                           "stop_reason": None, "token_ids": None, "prompt_logprobs": None,
-                          "prompt_token_ids": None}
-                reply = {"id": "cmpl-" + uuid.uuid4().hex, "object": "text_completion"}
+                          "prompt_token_ids": None, "routed_experts": None}
+                reply = {"id": "cmpl-" + uuid.uuid4().hex[:16], "object": "text_completion"}
             reply.update({"created": int(time.time()), "model": model or args.served[0],
                           "choices": [choice], "service_tier": None,
-                          "system_fingerprint": None, "usage": usage})
+                          "system_fingerprint": "vllm-%s-standin" % STANDIN_VERSION,
+                          "usage": usage})
             if chat:
-                reply.update({"prompt_logprobs": None, "prompt_token_ids": None})
-            reply["kv_transfer_params"] = None
+                reply.update({"prompt_logprobs": None, "prompt_token_ids": None,
+                              "prompt_text": None})
+            reply.update({"kv_transfer_params": None, "ec_transfer_params": None,
+                          "metrics": None})
             return self._json(200, reply)
 
         def _wait_engine(self):
@@ -589,6 +657,7 @@ def main(argv=None):
         time.sleep(remaining)
 
     server.server_activate()
+    threading.Thread(target=state.watchdog, daemon=True).start()
     log("INFO", "Starting vLLM API server 0 on http://%s:%d" % (host or "0.0.0.0", args.port))
     sys.stdout.write("INFO:     Application startup complete.\n")
     sys.stdout.flush()
