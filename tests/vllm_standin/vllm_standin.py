@@ -7,7 +7,10 @@ It reproduces what the collection depends on, and nothing else:
 * the command line of ``vllm serve`` for the flags the role passes, rejecting
   unknown flags the way vLLM's argparse-based parser does (exit 2);
 * the start-up memory check of vLLM on integrated-memory GPUs (GB10):
-  free = MemAvailable, total = MemTotal (``/proc/meminfo``),
+  free = MemAvailable less a simulated CUDA-context overhead (vLLM samples
+  free memory once the container and the CUDA context exist: 2.6-2.7 GiB
+  under MemAvailable on a GB10, llamastash PR 81), total = MemTotal
+  (``/proc/meminfo``),
   requested = ceil(total x gpu_memory_utilization); when free < requested it
   fails with vLLM's exact message (``request_memory`` in
   ``vllm/v1/worker/utils.py``, numbers from ``format_gib`` =
@@ -34,6 +37,9 @@ Stand-in-only knobs (environment):
 * ``VLLM_STANDIN_STARTUP_SECONDS``: load time after the memory check (default 2).
 * ``VLLM_STANDIN_HOLD_BYTES``: bytes of real memory allocated and touched while
   running, to emulate the weights (default 0). Accepts suffixes K, M, G (binary).
+* ``VLLM_STANDIN_CUDA_CONTEXT_BYTES``: the simulated CUDA-context overhead
+  taken from MemAvailable before the check (default 2.7G; suffixes K, M, G).
+  The lab sets a small value: its gate margins are sized for this machine.
 * ``VLLM_STANDIN_MEMINFO``: read this file instead of ``/proc/meminfo``
   (unit tests of the arithmetic only).
 * ``VLLM_STANDIN_ENGINE``: the engine's state once loaded: ``running``
@@ -74,8 +80,10 @@ WATCHDOG_SECONDS = 5.0  # vllm/entrypoints/launchers/launcher.py watchdog_loop
 ENGINE_DEAD_MESSAGE = ("EngineCore encountered an issue. See stack trace (above) for the "
                        "root cause.")
 GIB = 1 << 30
+DEFAULT_CUDA_CONTEXT = "2.7G"
 
-# vllm/config/cache.py CacheDType
+# vllm/config/cache.py CacheDType of vLLM 0.32.0, the version the stand-in answers as
+# (plugins/module_utils/_vllm_versions.py has the table by version).
 CACHE_DTYPES = (
     "auto",
     "float16",
@@ -90,6 +98,7 @@ CACHE_DTYPES = (
     "turboquant_4bit_nc",
     "turboquant_k3v4_nc",
     "turboquant_3bit_nc",
+    "ultraquant_4bit",
     "int4_per_token_head",
     "int8_per_token_head",
     "fp8_per_token_head",
@@ -131,6 +140,18 @@ def human_int(text):
     return int(float(number) * base ** power)
 
 
+def human_int_or_auto(text):
+    """vLLM's human_readable_int_or_auto (--max-model-len): 'auto' and -1 mean the model's."""
+    if str(text).strip().lower() == "auto":
+        return -1
+    try:
+        value = human_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            "invalid human_readable_int_or_auto value: %r" % str(text)) from None
+    return value
+
+
 def format_gib(num_bytes):
     """vllm/utils/mem_utils.py format_gib."""
     return round(num_bytes / GIB, 2)
@@ -167,9 +188,16 @@ def request_memory(free_memory, total_memory, gpu_memory_utilization, device="cu
     return requested_memory
 
 
+# The top-level `vllm` parser reports unknown flags (argparse parse_args of the main parser).
+TOP_USAGE = ("usage: vllm [-h] [-v]\n"
+             "            {chat,complete,serve,launch,bench,collect-env,download-kernels,preload,"
+             "run-batch,snapshot}\n            ...\n")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="vllm serve",
+        usage="vllm serve [model_tag] [options]",
         description="Start the vLLM OpenAI Compatible API server (stand-in).",
         allow_abbrev=False,
     )
@@ -180,13 +208,14 @@ def build_parser():
     parser.add_argument("--gpu-memory-utilization", type=float, default=0.92)
     parser.add_argument("--kv-cache-dtype", choices=CACHE_DTYPES, default="auto")
     parser.add_argument("--kv-cache-memory-bytes", type=human_int, default=None)
-    parser.add_argument("--max-model-len", type=human_int, default=None)
+    parser.add_argument("--max-model-len", type=human_int_or_auto, default=None)
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--api-key", nargs="+", default=None)
     parser.add_argument("--uvicorn-log-level", default="info",
                         choices=["critical", "error", "warning", "info", "debug", "trace"])
-    parser.add_argument("--disable-log-requests", action="store_true")
+    # --disable-log-requests was removed in v0.12 (now --enable-log-requests / the default).
+    parser.add_argument("--enable-log-requests", action="store_true")
     parser.add_argument("--trust-remote-code", action="store_true")
     parser.add_argument("--enforce-eager", action="store_true")
     parser.add_argument("--dtype", default="auto",
@@ -197,16 +226,37 @@ def build_parser():
     return parser
 
 
+def normalize_flags(argv):
+    """FlexibleArgumentParser: --max_model_len[=v] is --max-model-len[=v]."""
+    out = []
+    for arg in argv:
+        if arg.startswith("--") and "_" in arg.split("=", 1)[0]:
+            key, sep, value = arg.partition("=")
+            arg = "--" + key[2:].replace("_", "-") + sep + value
+        out.append(arg)
+    return out
+
+
 def parse_args(argv):
     # The vLLM image's entrypoint is `vllm serve`; accept a leading "serve".
     if argv and argv[0] == "serve":
         argv = argv[1:]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(normalize_flags(argv))
+    if unknown:
+        sys.stderr.write(TOP_USAGE + "vllm: error: unrecognized arguments: %s\n"
+                         % " ".join(unknown))
+        sys.exit(2)
+    if args.model is not None:
+        log("WARNING", "With `vllm serve`, you should provide the model as a positional "
+            "argument or in a config file instead of via the `--model` option. The `--model` "
+            "option will be removed in a future version.")
     if args.model_tag and args.model and args.model_tag != args.model:
         parser.error("model specified both positionally (%s) and with --model (%s)"
                      % (args.model_tag, args.model))
-    args.model = args.model or args.model_tag or "Qwen/Qwen3-0.6B"
+    args.model = args.model_tag or args.model or "Qwen/Qwen3-0.6B"
+    if args.max_model_len is not None and args.max_model_len < 0:
+        args.max_model_len = None  # auto: the model's own maximum
     if not 0 < args.gpu_memory_utilization <= 1:
         # vLLM: pydantic Field(gt=0, le=1) on CacheConfig.gpu_memory_utilization
         sys.stderr.write(
@@ -625,7 +675,17 @@ def main(argv=None):
     meminfo_path = os.environ.get("VLLM_STANDIN_MEMINFO", "/proc/meminfo")
     meminfo = read_meminfo(meminfo_path)
     total = meminfo["MemTotal"]
-    free = meminfo.get("MemAvailable", meminfo.get("MemFree", 0))
+    available = meminfo.get("MemAvailable", meminfo.get("MemFree", 0))
+    try:
+        context = parse_size(os.environ.get("VLLM_STANDIN_CUDA_CONTEXT_BYTES",
+                                            DEFAULT_CUDA_CONTEXT) or "0")
+    except ValueError as exc:
+        log("ERROR", "VLLM_STANDIN_CUDA_CONTEXT_BYTES: %s (expected bytes, e.g. 2.7G or 0)" % exc)
+        return 1
+    # free is sampled after the CUDA context exists (it is part of what is not free)
+    free = max(available - context, 0)
+    log("INFO", "MemAvailable %s GiB, CUDA context (simulated) %s GiB" %
+        (format_gib(available), format_gib(context)))
     try:
         requested = request_memory(free, total, args.gpu_memory_utilization)
     except ValueError as exc:
