@@ -101,7 +101,8 @@ def ollama_empty(host):
 def test_container_settings(host):
     data = inspect(host)
     assert data["Config"]["Image"] == "openclaw/vllm-standin:test"
-    assert data["Args"] == ["serve", "--model", "org/standin-model", "--served-model-name", "standin",
+    # the model is vllm serve's first, positional argument
+    assert data["Args"] == ["serve", "org/standin-model", "--served-model-name", "standin",
                             "--gpu-memory-utilization", "0.05", "--kv-cache-dtype", "fp8",
                             "--max-model-len", "4096", "--host", "0.0.0.0", "--port", "8000"]
     assert data["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
