@@ -168,6 +168,9 @@ write_inventory() {
         vllm_env:
           VLLM_STANDIN_STARTUP_SECONDS: "3"
           VLLM_STANDIN_HOLD_BYTES: 256M
+          # The simulated CUDA context (2.7 GiB by default on a GB10) stays out of the lab:
+          # its margins (vllm_restart_margin 256MiB) are sized for this machine.
+          VLLM_STANDIN_CUDA_CONTEXT_BYTES: "0"
         vllm_health_timeout: 60
         vllm_restart_margin: 256MiB
         vllm_unload_timeout: 60

@@ -95,13 +95,60 @@ def server():
             proc.wait(timeout=10)
 
 
-@pytest.mark.parametrize("args", [["--bogus-flag"], ["--kv-cache-dtype", "fp4"],
-                                  ["--port", "eighty"], ["--max-model-len", "lots"]])
-def test_bad_flags_rejected_like_argparse(args):
+@pytest.mark.parametrize("args,message", [
+    (["--kv-cache-dtype", "fp4"], "vllm serve: error: argument --kv-cache-dtype: invalid choice: 'fp4'"),
+    (["--port", "eighty"], "vllm serve: error: argument --port: invalid int value: 'eighty'"),
+    (["--max-model-len", "lots"],
+     "vllm serve: error: argument --max-model-len: invalid human_readable_int_or_auto value: 'lots'"),
+])
+def test_bad_values_rejected_like_argparse(args, message):
     result = run(args)
     assert result.returncode == 2
-    assert "usage: vllm serve" in result.stderr
-    assert "error:" in result.stderr
+    assert "usage: vllm serve [model_tag] [options]" in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--bogus-flag", "--disable-log-requests"])
+def test_unknown_and_removed_flags_rejected_like_vllm(flag):
+    # measured on vLLM 0.32.0: the top-level parser reports them, exit 2
+    result = run(["org/m", flag])
+    assert result.returncode == 2
+    assert "usage: vllm [-h] [-v]" in result.stderr
+    assert "vllm: error: unrecognized arguments: %s" % flag in result.stderr.splitlines()
+
+
+def standin_module():
+    sys.path.insert(0, str(STANDIN.parent))
+    import vllm_standin  # pylint: disable=import-outside-toplevel
+    return vllm_standin
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["org/m", "--max-model-len", "auto"], None),
+    (["org/m", "--max-model-len", "-1"], None),
+    (["org/m", "--max-model-len", "32k"], 32000),
+    (["org/m", "--max-model-len", "32K"], 32768),
+    (["org/m", "--max_model_len", "4096"], 4096),
+    (["org/m", "--max_model_len=2048"], 2048),
+])
+def test_max_model_len_spellings(argv, expected):
+    args = standin_module().parse_args(argv)
+    assert args.max_model_len == expected
+    assert args.model == "org/m"
+
+
+def test_underscore_spellings_and_positional_model():
+    args = standin_module().parse_args(
+        ["serve", "org/m", "--served_model_name", "alias", "--gpu_memory_utilization=0.5",
+         "--kv_cache_dtype", "fp8", "--enable-log-requests"])
+    assert (args.model, args.served, args.gpu_memory_utilization, args.kv_cache_dtype) == \
+        ("org/m", ["alias"], 0.5, "fp8")
+
+
+def test_model_flag_deprecated_but_accepted(capsys):
+    args = standin_module().parse_args(["--model", "org/m"])
+    assert args.model == "org/m"
+    assert "The `--model` option will be removed in a future version." in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("util", ["0", "1.5", "-0.1"])
@@ -119,7 +166,7 @@ def test_utilization_out_of_range(util):
 def test_memory_check_message_exact(tmp_path, total_kb, avail_kb, util):
     meminfo = fake_meminfo(tmp_path, total_kb, avail_kb)
     result = run(["--gpu-memory-utilization", str(util), "--port", str(free_port())],
-                 env={"VLLM_STANDIN_MEMINFO": str(meminfo)})
+                 env={"VLLM_STANDIN_MEMINFO": str(meminfo), "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0"})
     total, free = total_kb * 1024, avail_kb * 1024
     requested = math.ceil(total * util)
     assert free < requested
@@ -136,9 +183,42 @@ def test_memory_check_boundary(tmp_path, server):
     meminfo = fake_meminfo(tmp_path, total_kb, math.ceil(total_kb * 1024 * util) // 1024)
     port = free_port()
     proc = server(["--gpu-memory-utilization", str(util), "--port", str(port)],
-                  env={"VLLM_STANDIN_MEMINFO": str(meminfo),
+                  env={"VLLM_STANDIN_MEMINFO": str(meminfo), "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0",
                        "VLLM_STANDIN_STARTUP_SECONDS": "0"})
     assert wait_healthy(proc, port)[0] == 200
+
+
+@pytest.mark.parametrize("context,passes", [(None, False), ("2.7G", False), ("2.6G", True),
+                                            ("0", True)])
+def test_cuda_context_taken_before_the_check(tmp_path, server, context, passes):
+    # GB10-like: 119.54 GiB total, utilization 0.85 asks 101.61 GiB; MemAvailable is
+    # 104.3 GiB, which a check without the CUDA context (2.7 GiB by default) would pass.
+    total_kb = 125_341_856
+    avail_kb = int(104.3 * (1 << 20))
+    util = 0.85
+    env = {"VLLM_STANDIN_MEMINFO": str(fake_meminfo(tmp_path, total_kb, avail_kb)),
+           "VLLM_STANDIN_STARTUP_SECONDS": "0"}
+    if context is not None:
+        env["VLLM_STANDIN_CUDA_CONTEXT_BYTES"] = context
+    port = free_port()
+    if passes:
+        proc = server(["--gpu-memory-utilization", str(util), "--port", str(port)], env=env)
+        assert wait_healthy(proc, port)[0] == 200
+        return
+    result = run(["--gpu-memory-utilization", str(util), "--port", str(port)], env=env)
+    assert result.returncode == 1
+    total = total_kb * 1024
+    free = avail_kb * 1024 - int(2.7 * GIB)
+    expected = MESSAGE.format(free=round(free / GIB, 2), total=round(total / GIB, 2), util=util,
+                              req=round(math.ceil(total * util) / GIB, 2))
+    assert expected in result.stderr.splitlines()
+    assert "(101.6/119.54 GiB)" in expected
+
+
+def test_cuda_context_knob_refuses_garbage():
+    result = run(["--port", str(free_port())], env={"VLLM_STANDIN_CUDA_CONTEXT_BYTES": "lots"})
+    assert result.returncode == 1
+    assert "VLLM_STANDIN_CUDA_CONTEXT_BYTES" in result.stderr
 
 
 def test_message_numbers_for_gb10():
@@ -307,15 +387,18 @@ def test_unknown_model_404(ready, path, body):
     _proc, port = ready()
     status, text = post(port, path, body)
     assert status == 404
-    assert json.loads(text) == {"error": {"message": "The model `nope` does not exist.",
-                                          "type": "NotFoundError", "param": "model",
-                                          "code": 404}}
+    assert json.loads(text) == {"error": {
+        "message": "The model `nope` does not exist. Valid aliases: tiny.",
+        "type": "NotFoundError", "param": "model", "code": 404}}
 
 
 def test_bad_requests_400(ready):
     _proc, port = ready()
     assert post(port, "/v1/completions", {"prompt": "x", "max_tokens": 0})[0] == 400
-    assert post(port, "/v1/completions", {"prompt": "x", "max_tokens": 1000})[0] == 400
+    status, body = post(port, "/v1/completions", {"prompt": "x", "max_tokens": 1000})
+    assert (status, json.loads(body)["error"]["param"]) == (400, "max_tokens")
+    status, body = post(port, "/v1/completions", {"prompt": "x y", "max_tokens": 255})
+    assert (status, json.loads(body)["error"]["param"]) == (400, "input_tokens")
     assert post(port, "/v1/chat/completions", {"model": "tiny"})[0] == 400
 
 
@@ -335,14 +418,28 @@ def test_api_key_on_completions(ready, via_env):
         assert get(port, path)[0] == 200
 
 
+ENGINE_DEAD = {"error": {"message": "EngineCore encountered an issue. See stack trace (above) "
+                                    "for the root cause.", "type": "InternalServerError",
+                         "param": None, "code": 500}}
+
+
 def test_kill_engine_then_server_exits(ready):
     proc, port = ready()
     assert post(port, "/standin/kill_engine")[0] == 200
     assert get(port, "/health") == (503, "")
     assert get(port, "/v1/models")[0] == 200  # the API server itself still answers
-    assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
+    status, body = post(port, "/v1/completions", {"prompt": "x"})
+    assert (status, json.loads(body)) == (500, ENGINE_DEAD)
     # vLLM's terminate_if_errored: the server shuts down after the failed request
     assert proc.wait(timeout=10) == 1
+
+
+def test_dead_engine_watchdog_shuts_down_without_requests(ready):
+    proc, port = ready()
+    proc.send_signal(signal.SIGUSR1)
+    # vLLM's watchdog looks every 5 s
+    assert proc.wait(timeout=15) == 1
+    assert "EngineDeadError" in proc.communicate()[1]
 
 
 def test_kill_engine_keep_alive_and_signal(ready):
@@ -352,7 +449,10 @@ def test_kill_engine_keep_alive_and_signal(ready):
     while get(port, "/health")[0] != 503:
         assert time.monotonic() < deadline, "SIGUSR1 did not kill the engine"
         time.sleep(0.05)
-    assert post(port, "/v1/chat/completions", {"messages": []})[0] == 500
+    status, body = post(port, "/v1/chat/completions", {"messages": []})
+    assert (status, json.loads(body)) == (500, ENGINE_DEAD)
+    time.sleep(6)  # past one watchdog round: VLLM_KEEP_ALIVE_ON_ENGINE_DEATH keeps it up
+    assert proc.poll() is None
     assert post(port, "/standin/revive_engine")[0] == 200  # dead stays dead
     assert get(port, "/health")[0] == 503
     assert proc.poll() is None
@@ -361,7 +461,7 @@ def test_kill_engine_keep_alive_and_signal(ready):
 def test_engine_dead_from_start(ready):
     _proc, port = ready(env={"VLLM_STANDIN_ENGINE": "dead",
                              "VLLM_KEEP_ALIVE_ON_ENGINE_DEATH": "1"}, health=503)
-    assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
+    assert post(port, "/v1/completions", {"prompt": "x"})[0] == 500
 
 
 def test_wedged_engine_hangs_with_health_200(ready):
@@ -381,3 +481,22 @@ def test_wedged_engine_error_mode(ready):
     assert post(port, "/v1/completions", {"prompt": "x"}) == (500, "")
     assert proc.poll() is None
     assert post(port, "/standin/wedge_engine", {"mode": "bogus"})[0] == 400
+
+
+def head(port, path):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method="HEAD")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.headers.get("allow")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("allow")
+
+
+def test_head_like_fastapi(ready):
+    _proc, port = ready()
+    assert head(port, "/health") == (405, "GET")
+    assert head(port, "/version") == (405, "GET")
+    assert head(port, "/v1/models") == (405, "GET")
+    assert head(port, "/metrics")[0] == 200
+    assert head(port, "/nothing")[0] == 404
+    assert post(port, "/health")[0] == 405

@@ -7,7 +7,10 @@ It reproduces what the collection depends on, and nothing else:
 * the command line of ``vllm serve`` for the flags the role passes, rejecting
   unknown flags the way vLLM's argparse-based parser does (exit 2);
 * the start-up memory check of vLLM on integrated-memory GPUs (GB10):
-  free = MemAvailable, total = MemTotal (``/proc/meminfo``),
+  free = MemAvailable less a simulated CUDA-context overhead (vLLM samples
+  free memory once the container and the CUDA context exist: 2.6-2.7 GiB
+  under MemAvailable on a GB10, llamastash PR 81), total = MemTotal
+  (``/proc/meminfo``),
   requested = ceil(total x gpu_memory_utilization); when free < requested it
   fails with vLLM's exact message (``request_memory`` in
   ``vllm/v1/worker/utils.py``, numbers from ``format_gib`` =
@@ -20,10 +23,12 @@ It reproduces what the collection depends on, and nothing else:
 * ``POST /v1/completions`` and ``POST /v1/chat/completions`` with the OpenAI
   fields vLLM returns (deterministic filler text, one "token" per word,
   ``max_tokens`` honoured); an unknown model name gets vLLM's 404 error JSON;
-* a dead engine (EngineCore gone, API server still up): ``/health`` 503 and
-  a request that needs the engine gets 500 with an empty body, after which the
-  server shuts down (exit 1) unless ``VLLM_KEEP_ALIVE_ON_ENGINE_DEATH`` is set,
-  as vLLM's ``terminate_if_errored`` does;
+* a dead engine (EngineCore gone, API server still up): ``/health`` 503, a
+  request that needs the engine gets 500 with vLLM's InternalServerError JSON,
+  and vLLM's watchdog (every 5 s) or that failed request shuts the server down
+  unless ``VLLM_KEEP_ALIVE_ON_ENGINE_DEATH=1`` (``terminate_if_errored``);
+* HEAD answered as FastAPI does: 405 on ``/health``, ``/version``,
+  ``/v1/models``; 200 on ``/metrics`` (measured on vLLM 0.32.0);
 * a wedged engine (``/health`` 200 while completions hang or fail: sparkring
   issue 200), which real vLLM cannot be made to show on demand.
 
@@ -32,6 +37,9 @@ Stand-in-only knobs (environment):
 * ``VLLM_STANDIN_STARTUP_SECONDS``: load time after the memory check (default 2).
 * ``VLLM_STANDIN_HOLD_BYTES``: bytes of real memory allocated and touched while
   running, to emulate the weights (default 0). Accepts suffixes K, M, G (binary).
+* ``VLLM_STANDIN_CUDA_CONTEXT_BYTES``: the simulated CUDA-context overhead
+  taken from MemAvailable before the check (default 2.7G; suffixes K, M, G).
+  The lab sets a small value: its gate margins are sized for this machine.
 * ``VLLM_STANDIN_MEMINFO``: read this file instead of ``/proc/meminfo``
   (unit tests of the arithmetic only).
 * ``VLLM_STANDIN_ENGINE``: the engine's state once loaded: ``running``
@@ -68,9 +76,14 @@ import time
 import uuid
 
 STANDIN_VERSION = "0.0.0+standin"
+WATCHDOG_SECONDS = 5.0  # vllm/entrypoints/launchers/launcher.py watchdog_loop
+ENGINE_DEAD_MESSAGE = ("EngineCore encountered an issue. See stack trace (above) for the "
+                       "root cause.")
 GIB = 1 << 30
+DEFAULT_CUDA_CONTEXT = "2.7G"
 
-# vllm/config/cache.py CacheDType
+# vllm/config/cache.py CacheDType of vLLM 0.32.0, the version the stand-in answers as
+# (plugins/module_utils/_vllm_versions.py has the table by version).
 CACHE_DTYPES = (
     "auto",
     "float16",
@@ -85,6 +98,7 @@ CACHE_DTYPES = (
     "turboquant_4bit_nc",
     "turboquant_k3v4_nc",
     "turboquant_3bit_nc",
+    "ultraquant_4bit",
     "int4_per_token_head",
     "int8_per_token_head",
     "fp8_per_token_head",
@@ -126,6 +140,18 @@ def human_int(text):
     return int(float(number) * base ** power)
 
 
+def human_int_or_auto(text):
+    """vLLM's human_readable_int_or_auto (--max-model-len): 'auto' and -1 mean the model's."""
+    if str(text).strip().lower() == "auto":
+        return -1
+    try:
+        value = human_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            "invalid human_readable_int_or_auto value: %r" % str(text)) from None
+    return value
+
+
 def format_gib(num_bytes):
     """vllm/utils/mem_utils.py format_gib."""
     return round(num_bytes / GIB, 2)
@@ -162,9 +188,16 @@ def request_memory(free_memory, total_memory, gpu_memory_utilization, device="cu
     return requested_memory
 
 
+# The top-level `vllm` parser reports unknown flags (argparse parse_args of the main parser).
+TOP_USAGE = ("usage: vllm [-h] [-v]\n"
+             "            {chat,complete,serve,launch,bench,collect-env,download-kernels,preload,"
+             "run-batch,snapshot}\n            ...\n")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="vllm serve",
+        usage="vllm serve [model_tag] [options]",
         description="Start the vLLM OpenAI Compatible API server (stand-in).",
         allow_abbrev=False,
     )
@@ -175,13 +208,14 @@ def build_parser():
     parser.add_argument("--gpu-memory-utilization", type=float, default=0.92)
     parser.add_argument("--kv-cache-dtype", choices=CACHE_DTYPES, default="auto")
     parser.add_argument("--kv-cache-memory-bytes", type=human_int, default=None)
-    parser.add_argument("--max-model-len", type=human_int, default=None)
+    parser.add_argument("--max-model-len", type=human_int_or_auto, default=None)
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--api-key", nargs="+", default=None)
     parser.add_argument("--uvicorn-log-level", default="info",
                         choices=["critical", "error", "warning", "info", "debug", "trace"])
-    parser.add_argument("--disable-log-requests", action="store_true")
+    # --disable-log-requests was removed in v0.12 (now --enable-log-requests / the default).
+    parser.add_argument("--enable-log-requests", action="store_true")
     parser.add_argument("--trust-remote-code", action="store_true")
     parser.add_argument("--enforce-eager", action="store_true")
     parser.add_argument("--dtype", default="auto",
@@ -192,16 +226,37 @@ def build_parser():
     return parser
 
 
+def normalize_flags(argv):
+    """FlexibleArgumentParser: --max_model_len[=v] is --max-model-len[=v]."""
+    out = []
+    for arg in argv:
+        if arg.startswith("--") and "_" in arg.split("=", 1)[0]:
+            key, sep, value = arg.partition("=")
+            arg = "--" + key[2:].replace("_", "-") + sep + value
+        out.append(arg)
+    return out
+
+
 def parse_args(argv):
     # The vLLM image's entrypoint is `vllm serve`; accept a leading "serve".
     if argv and argv[0] == "serve":
         argv = argv[1:]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(normalize_flags(argv))
+    if unknown:
+        sys.stderr.write(TOP_USAGE + "vllm: error: unrecognized arguments: %s\n"
+                         % " ".join(unknown))
+        sys.exit(2)
+    if args.model is not None:
+        log("WARNING", "With `vllm serve`, you should provide the model as a positional "
+            "argument or in a config file instead of via the `--model` option. The `--model` "
+            "option will be removed in a future version.")
     if args.model_tag and args.model and args.model_tag != args.model:
         parser.error("model specified both positionally (%s) and with --model (%s)"
                      % (args.model_tag, args.model))
-    args.model = args.model or args.model_tag or "Qwen/Qwen3-0.6B"
+    args.model = args.model_tag or args.model or "Qwen/Qwen3-0.6B"
+    if args.max_model_len is not None and args.max_model_len < 0:
+        args.max_model_len = None  # auto: the model's own maximum
     if not 0 < args.gpu_memory_utilization <= 1:
         # vLLM: pydantic Field(gt=0, le=1) on CacheConfig.gpu_memory_utilization
         sys.stderr.write(
@@ -243,6 +298,7 @@ class State:
                              % (self.engine, ", ".join(ENGINE_STATES)))
         self.unwedged = threading.Event()
         self.server = None
+        self.shutting_down = False
         self.prompt_tokens = 0
         self.generation_tokens = 0
 
@@ -263,13 +319,26 @@ class State:
             return self.engine
 
     def engine_dead_exit(self):
-        """vLLM's terminate_if_errored: shut the server down after a dead-engine error."""
-        if os.environ.get("VLLM_KEEP_ALIVE_ON_ENGINE_DEATH", "0").lower() in ("1", "true"):
+        """vLLM's terminate_if_errored: shut the server down once the engine is dead."""
+        if keep_alive_on_engine_death():
             return
-        log("ERROR", "AsyncLLM output_handler failed. EngineDeadError: EngineCore encountered "
-            "an issue. See stack trace (above) for the root cause.")
-        if self.server is not None:
+        if self.server is not None and not self.shutting_down:
+            self.shutting_down = True
+            log("ERROR", "AsyncLLM output_handler failed. EngineDeadError: "
+                + ENGINE_DEAD_MESSAGE)
             threading.Thread(target=self.server.shutdown, daemon=True).start()
+
+    def watchdog(self):
+        """vLLM's watchdog_loop: every 5 s, shut down if the engine died."""
+        while not self.shutting_down:
+            time.sleep(WATCHDOG_SECONDS)
+            if self.engine == "dead":
+                self.engine_dead_exit()
+
+
+def keep_alive_on_engine_death():
+    # vllm/envs.py: bool(int(os.getenv("VLLM_KEEP_ALIVE_ON_ENGINE_DEATH", "0")))
+    return bool(int(os.environ.get("VLLM_KEEP_ALIVE_ON_ENGINE_DEATH", "0") or "0"))
 
 
 def error_body(message, err_type, code, param=None):
@@ -329,7 +398,7 @@ def make_handler(state):
                 return self._json(200, {"version": STANDIN_VERSION})
             if path == "/metrics":
                 return self._send(200, self._metrics().encode(),
-                                  "text/plain; version=0.0.4; charset=utf-8")
+                                  "text/plain; version=1.0.0; charset=utf-8")
             if path == "/v1/models":
                 data = [{
                     "id": name,
@@ -339,12 +408,50 @@ def make_handler(state):
                     "root": args.model,
                     "parent": None,
                     "max_model_len": args.max_model_len or 4096,
-                    "permission": [],
+                    "permission": [{
+                        "id": "modelperm-" + uuid.uuid4().hex[:16],
+                        "object": "model_permission",
+                        "created": int(state.started),
+                        "allow_create_engine": False,
+                        "allow_sampling": True,
+                        "allow_logprobs": True,
+                        "allow_search_indices": False,
+                        "allow_view": True,
+                        "allow_fine_tuning": False,
+                        "organization": "*",
+                        "group": None,
+                        "is_blocking": False,
+                    }],
                 } for name in args.served]
                 return self._json(200, {"object": "list", "data": data})
             return self._json(404, {"detail": "Not Found"})
 
-        do_HEAD = do_GET
+        def do_HEAD(self):  # noqa: N802
+            # FastAPI routes declared GET answer HEAD with 405; the mounted
+            # Prometheus app (/metrics) answers it; unknown paths 404.
+            path = self.path.split("?", 1)[0]
+            if path in ("/health", "/version", "/v1/models", "/ping", "/load"):
+                return self._method_not_allowed("GET")
+            return self.do_GET()
+
+        def _method_not_allowed(self, allow):
+            body = json.dumps({"detail": "Method Not Allowed"}).encode()
+            self.send_response(405)
+            self.send_header("allow", allow)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _read_json(self):
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw.decode() or "null")
+            except ValueError:
+                body = None
+            return body
 
         def _read_json(self):
             length = int(self.headers.get("content-length") or 0)
@@ -362,14 +469,16 @@ def make_handler(state):
                 state.requests += 1
             if path.startswith("/standin/"):
                 return self._control(path, body)
+            if path in ("/health", "/version", "/v1/models"):
+                return self._method_not_allowed("GET")
             if path.startswith("/v1") and not self._authorized():
                 return self._json(401, {"error": "Unauthorized"})
             if path in ("/v1/completions", "/v1/chat/completions"):
                 try:
                     return self._generate(path, body)
                 except EngineDead:
-                    # vLLM's runtime_exception_handler: 500, empty body, then shut down.
-                    self._send(500, b"", ctype=None)
+                    # vLLM's engine_error_handler: 500 with the error JSON, then shut down.
+                    self._json(500, error_body(ENGINE_DEAD_MESSAGE, "InternalServerError", 500))
                     state.engine_dead_exit()
                     return None
                 except EngineWedged:
@@ -392,19 +501,23 @@ def make_handler(state):
             chat = path == "/v1/chat/completions"
             if not isinstance(body, dict):
                 return self._json(400, error_body(
-                    "Expecting value: request body is not a JSON object", "BadRequestError", 400))
+                    "1 validation error:\n  {'type': 'model_attributes_type', 'loc': 'body', "
+                    "'msg': 'Input should be a valid dictionary or object to extract fields "
+                    "from'}", "Bad Request", 400, "body"))
             if chat:
                 messages = body.get("messages")
                 if not isinstance(messages, list):
                     return self._json(400, error_body(
-                        "1 validation error: messages Field required", "BadRequestError", 400))
+                        "1 validation error:\n  {'type': 'missing', 'loc': 'body.messages', "
+                        "'msg': 'Field required', 'input': '<dict of %d items>'}" % len(body),
+                        "Bad Request", 400, "body.messages"))
                 prompt_tokens = sum(count_tokens(m.get("content") or "")
                                     for m in messages if isinstance(m, dict)) + 4 * len(messages)
             else:
                 if "prompt" not in body:
                     return self._json(400, error_body(
-                        "Either prompt or prompt_embeds must be provided and non-empty.",
-                        "BadRequestError", 400))
+                        "Either prompt or prompt_embeds must be provided and non-empty. "
+                        "(parameter=prompt)", "BadRequestError", 400, "prompt"))
                 prompt = body["prompt"]
                 prompt_tokens = count_tokens(" ".join(prompt) if isinstance(prompt, list)
                                              else prompt)
@@ -412,8 +525,10 @@ def make_handler(state):
             if model is not None and model not in args.served:
                 # vLLM's OpenAIServing._check_model
                 return self._json(404, error_body(
-                    "The model `%s` does not exist." % model, "NotFoundError", 404, "model"))
-            limit = (args.max_model_len or 4096) - prompt_tokens
+                    "The model `%s` does not exist. Valid aliases: %s."
+                    % (model, ", ".join(args.served)), "NotFoundError", 404, "model"))
+            max_model_len = args.max_model_len or 4096
+            limit = max_model_len - prompt_tokens
             max_tokens = body.get("max_completion_tokens") if chat else None
             if max_tokens is None:
                 max_tokens = body.get("max_tokens")
@@ -421,15 +536,22 @@ def make_handler(state):
                 max_tokens = limit if chat else COMPLETIONS_DEFAULT_MAX_TOKENS
             if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
                 return self._json(400, error_body(
-                    "max_tokens must be at least 1, got %s." % (max_tokens,),
-                    "BadRequestError", 400))
+                    "max_tokens must be at least 1, got %s. (parameter=max_tokens, value=%s)"
+                    % (max_tokens, max_tokens), "BadRequestError", 400, "max_tokens"))
+            if max_tokens > max_model_len:
+                return self._json(400, error_body(
+                    "max_tokens=%d cannot be greater than max_model_len=%d. Please request "
+                    "fewer output tokens. (parameter=max_tokens, value=%d)"
+                    % (max_tokens, max_model_len, max_tokens), "BadRequestError", 400,
+                    "max_tokens"))
             if max_tokens > limit:
                 return self._json(400, error_body(
                     "This model's maximum context length is %d tokens. However, you requested "
-                    "%d tokens (%d in the messages, %d in the completion). Please reduce the "
-                    "length of the messages or completion."
-                    % (args.max_model_len or 4096, prompt_tokens + max_tokens, prompt_tokens,
-                       max_tokens), "BadRequestError", 400, "max_tokens"))
+                    "%d output tokens and your prompt contains %d input tokens, for a total of "
+                    "%d tokens. Please reduce the length of the input prompt or the number of "
+                    "requested output tokens. (parameter=input_tokens, value=%d)"
+                    % (max_model_len, max_tokens, prompt_tokens, prompt_tokens + max_tokens,
+                       prompt_tokens), "BadRequestError", 400, "input_tokens"))
             self._wait_engine()
             # A chat reply "stops" after a short answer; a completion runs to max_tokens.
             natural = len(_WORDS) if chat else None
@@ -439,27 +561,32 @@ def make_handler(state):
                 state.prompt_tokens += prompt_tokens
                 state.generation_tokens += count
             text = filler(count)
+            # Field names and order as vLLM 0.32.0 answers (tests/contract checks them).
             usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens + count,
-                     "completion_tokens": count, "prompt_tokens_details": None}
+                     "completion_tokens": count, "prompt_tokens_details": None,
+                     "completion_tokens_details": None}
             if chat:
                 choice = {"index": 0,
                           "message": {"role": "assistant", "content": text, "refusal": None,
                                       "annotations": None, "audio": None, "function_call": None,
-                                      "tool_calls": [], "reasoning": None},
+                                      "reasoning": None},
                           "logprobs": None, "finish_reason": finish, "stop_reason": None,
-                          "token_ids": None}
-                reply = {"id": "chatcmpl-" + uuid.uuid4().hex, "object": "chat.completion"}
+                          "token_ids": None, "routed_experts": None}
+                reply = {"id": "chatcmpl-" + uuid.uuid4().hex[:16], "object": "chat.completion"}
             else:
                 choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish,
                           "stop_reason": None, "token_ids": None, "prompt_logprobs": None,
-                          "prompt_token_ids": None}
-                reply = {"id": "cmpl-" + uuid.uuid4().hex, "object": "text_completion"}
+                          "prompt_token_ids": None, "routed_experts": None}
+                reply = {"id": "cmpl-" + uuid.uuid4().hex[:16], "object": "text_completion"}
             reply.update({"created": int(time.time()), "model": model or args.served[0],
                           "choices": [choice], "service_tier": None,
-                          "system_fingerprint": None, "usage": usage})
+                          "system_fingerprint": "vllm-%s-standin" % STANDIN_VERSION,
+                          "usage": usage})
             if chat:
-                reply.update({"prompt_logprobs": None, "prompt_token_ids": None})
-            reply["kv_transfer_params"] = None
+                reply.update({"prompt_logprobs": None, "prompt_token_ids": None,
+                              "prompt_text": None})
+            reply.update({"kv_transfer_params": None, "ec_transfer_params": None,
+                          "metrics": None})
             return self._json(200, reply)
 
         def _wait_engine(self):
@@ -557,7 +684,17 @@ def main(argv=None):
     meminfo_path = os.environ.get("VLLM_STANDIN_MEMINFO", "/proc/meminfo")
     meminfo = read_meminfo(meminfo_path)
     total = meminfo["MemTotal"]
-    free = meminfo.get("MemAvailable", meminfo.get("MemFree", 0))
+    available = meminfo.get("MemAvailable", meminfo.get("MemFree", 0))
+    try:
+        context = parse_size(os.environ.get("VLLM_STANDIN_CUDA_CONTEXT_BYTES",
+                                            DEFAULT_CUDA_CONTEXT) or "0")
+    except ValueError as exc:
+        log("ERROR", "VLLM_STANDIN_CUDA_CONTEXT_BYTES: %s (expected bytes, e.g. 2.7G or 0)" % exc)
+        return 1
+    # free is sampled after the CUDA context exists (it is part of what is not free)
+    free = max(available - context, 0)
+    log("INFO", "MemAvailable %s GiB, CUDA context (simulated) %s GiB" %
+        (format_gib(available), format_gib(context)))
     try:
         requested = request_memory(free, total, args.gpu_memory_utilization)
     except ValueError as exc:
@@ -589,6 +726,7 @@ def main(argv=None):
         time.sleep(remaining)
 
     server.server_activate()
+    threading.Thread(target=state.watchdog, daemon=True).start()
     log("INFO", "Starting vLLM API server 0 on http://%s:%d" % (host or "0.0.0.0", args.port))
     sys.stdout.write("INFO:     Application startup complete.\n")
     sys.stdout.flush()

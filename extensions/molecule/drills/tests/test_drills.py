@@ -274,7 +274,8 @@ RELOAD_LOOP = (
     "-d '{\"model\": \"tiny-a\", \"keep_alive\": -1}'); "
     "h=$(curl -s -m 1 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health); "
     "echo \"$t $c $h\" >> " + RELOAD_LOG + "; sleep 0.2; done")
-SLOW_START = {"VLLM_STANDIN_STARTUP_SECONDS": "6", "VLLM_STANDIN_HOLD_BYTES": "64M"}
+SLOW_START = {"VLLM_STANDIN_STARTUP_SECONDS": "6", "VLLM_STANDIN_HOLD_BYTES": "64M",
+              "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0"}
 
 
 def reload_during_restart(host, extra):

@@ -30,7 +30,8 @@ MESSAGE_RE = (r"ValueError: Free memory on device cuda:0 \((\d+(?:\.\d+)?)/(\d+(
 def test_container_settings(host):
     data = inspect(host)
     assert data["Config"]["Image"] == "openclaw/vllm-standin:test"
-    assert data["Args"] == ["serve", "--model", "org/standin-model", "--served-model-name", "standin",
+    # the model is vllm serve's first, positional argument
+    assert data["Args"] == ["serve", "org/standin-model", "--served-model-name", "standin",
                             "--gpu-memory-utilization", "0.05", "--kv-cache-dtype", "fp8",
                             "--max-model-len", "4096", "--host", "0.0.0.0", "--port", "8000"]
     # docker never restarts it blind: vllm.service does, through the gate
