@@ -228,7 +228,8 @@ def test_rejected_flag_rolls_back_to_what_served(host, tight, tmp_path):
 
 def test_engine_that_dies_while_loading_rolls_back(host, tight, tmp_path):
     before = inspect(host)
-    env = {"VLLM_STANDIN_STARTUP_SECONDS": "3", "VLLM_STANDIN_HOLD_BYTES": "256M", "VLLM_STANDIN_ENGINE": "dead"}
+    env = {"VLLM_STANDIN_STARTUP_SECONDS": "3", "VLLM_STANDIN_HOLD_BYTES": "256M",
+           "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0", "VLLM_STANDIN_ENGINE": "dead"}
     rc, out = play(CONVERGE, dict(tight, vllm_env=env), tmp_path=tmp_path)
     assert rc != 0, out
     text = re.sub(r"\s+", " ", out)
