@@ -19,19 +19,17 @@ import pytest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _load_ollama_bench():
-    """tests/ollama/server.py, imported under a name that cannot clash with PyPI's `ollama`."""
-    name = "openclaw_ollama_bench"
+def _load(name, *path):
+    """A bench file imported under `name`, a name that cannot clash with PyPI's (`ollama`)."""
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, os.path.join(REPO_ROOT, "tests", "ollama", "server.py"))
+        spec = importlib.util.spec_from_file_location(name, os.path.join(REPO_ROOT, *path))
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
 
 
-ollama_bench = _load_ollama_bench()
+ollama_bench = _load("openclaw_ollama_bench", "tests", "ollama", "server.py")
 
 # model name -> key of ensure_models(); tiny-alias is a second name for tiny-a's file
 OLLAMA_TEST_MODELS = {"tiny-a": "tiny-a", "tiny-b": "tiny-b", "tiny-alias": "tiny-a",
@@ -107,18 +105,7 @@ def ollama_server_fresh(ollama_server_factory):
 
 # --- Ollama API emulator (tests/emulators/ollama_emulator.py) ---------------------------------
 
-def _load_ollama_emulator():
-    name = "openclaw_ollama_emulator"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, os.path.join(REPO_ROOT, "tests", "emulators", "ollama_emulator.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-ollama_emulator_module = _load_ollama_emulator()
+ollama_emulator_module = _load("openclaw_ollama_emulator", "tests", "emulators", "ollama_emulator.py")
 
 
 @pytest.fixture

@@ -61,34 +61,19 @@ options:
       - Must be in (0, 1].
     type: float
     default: 0.90
-  margin:
-    description:
-      - Added to the requirement, for the memory vLLM takes before it measures (it reads about 2.7 GiB less than
-        C(MemAvailable) on GB10).
-      - An integer of bytes or a size such as V(3GiB) or V(3GB); KB/MB/GB/TB are powers of 1000,
-        KiB/MiB/GiB/TiB powers of 1024.
-    type: str
-    default: 3GiB
   request_timeout:
     description:
       - Seconds to wait for a connection and for each answer from Ollama and vLLM. A server that does not
         answer in time is reported as V(timeout).
-    type: float
     default: 10
-  validate_certs:
-    description:
-      - Verify TLS certificates of https URLs.
-    type: bool
-    default: true
-  headers:
-    description:
-      - Extra HTTP headers sent to both Ollama and vLLM, for example for a proxy in front of them.
-    type: dict
   api_key:
     description:
       - The vLLM API key (C(--api-key)), sent as a bearer token (C(Authorization) header) to C(/v1/models)
         only; C(/health) and C(/metrics) need none.
     type: str
+extends_documentation_fragment:
+  - openclaw.gx10.common
+  - openclaw.gx10.common.margin
 notes:
   - RV(restart_fit.reclaimable_vllm) is the container's memory as C(docker stats) reports it (its cgroup);
     memory a driver holds outside the cgroup is not counted, so the prediction errs on the safe side.
@@ -353,6 +338,7 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     OllamaUnreachable,
     summarize,
 )
+from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     describe_fit,
     MeminfoError,
@@ -490,17 +476,14 @@ def restart_fit(memory, ollama, vllm, fraction, margin):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(dict(
             ollama_url=dict(type='str', default='http://127.0.0.1:11434'),
             vllm_url=dict(type='str', default='http://127.0.0.1:8000'),
             vllm_container_name=dict(type='str', default='vllm'),
             gpu_memory_utilization=dict(type='float', default=0.90),
-            margin=dict(type='str', default='3GiB'),
-            request_timeout=dict(type='float', default=10),
-            validate_certs=dict(type='bool', default=True),
-            headers=dict(type='dict', no_log=True),
+            request_timeout=dict(default=10),
             api_key=dict(type='str', no_log=True),
-        ),
+        ), margin=True),
         supports_check_mode=True,
     )
     params = module.params

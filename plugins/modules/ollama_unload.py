@@ -76,21 +76,6 @@ options:
       - A request to C(/api/ps) in flight at the deadline may add up to O(request_timeout).
     type: float
     default: 60
-  request_timeout:
-    description:
-      - Seconds to wait for a connection and for an answer to each HTTP request.
-      - Also bounds how long an unload may block while Ollama is still loading that model.
-    type: float
-    default: 30
-  validate_certs:
-    description:
-      - Verify the TLS certificate of an https O(url).
-    type: bool
-    default: true
-  headers:
-    description:
-      - Extra HTTP headers, for example an C(Authorization) header for a proxy in front of Ollama.
-    type: dict
   on_unreachable:
     description:
       - What to do when the server refuses connections.
@@ -122,13 +107,6 @@ options:
       - Must be in (0, 1].
       - Mutually exclusive with O(require_available).
     type: float
-  margin:
-    description:
-      - Added to the requirement, for the memory the starting server takes before it measures
-        (vLLM reads about 2.7 GiB less than C(MemAvailable) on GB10).
-      - Same format as O(require_available).
-    type: str
-    default: 3GiB
   drop_caches:
     description:
       - Run C(sync) and drop the page cache (write 3 to C(/proc/sys/vm/drop_caches)) after the
@@ -136,8 +114,12 @@ options:
       - When not permitted (no root, read-only C(/proc/sys)) the module warns and goes on.
     type: bool
     default: false
+extends_documentation_fragment:
+  - openclaw.gx10.common
+  - openclaw.gx10.common.margin
 notes:
-  - The requirement (with margin) may not exceed C(MemTotal).
+  - The requirement (with O(margin)) may not exceed C(MemTotal).
+  - O(request_timeout) also bounds how long an unload may block while Ollama is still loading that model.
   - RV(freed_bytes) is the sum of the C(size) Ollama reported for the evicted models, not a
     measurement of C(MemAvailable).
 seealso:
@@ -280,25 +262,22 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
 )
+from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(dict(
             url=dict(type='str', default='http://127.0.0.1:11434'),
             models=dict(type='list', elements='str'),
             wait=dict(type='bool', default=True),
             wait_timeout=dict(type='float', default=60),
-            request_timeout=dict(type='float', default=30),
-            validate_certs=dict(type='bool', default=True),
-            headers=dict(type='dict', no_log=True),
             on_unreachable=dict(type='str', choices=['ok', 'fail'], default='ok'),
             restart_unit=dict(type='str'),
             require_available=dict(type='str'),
             require_fraction=dict(type='float'),
-            margin=dict(type='str', default='3GiB'),
             drop_caches=dict(type='bool', default=False),
-        ),
+        ), margin=True),
         mutually_exclusive=[('require_available', 'require_fraction')],
         supports_check_mode=True,
     )
