@@ -19,7 +19,7 @@ description:
     engine; only a completion proves the server serves.
   - Refused connections are expected while vLLM loads. The wait ends early, with the reason, when
     the O(container) exits or disappears, or when the systemd O(unit) failed or was scheduled for a
-    restart (its start failed: the memory gate refused, or vLLM died during start-up). A docker daemon
+    restart (its start failed because the memory gate refused or vLLM died during start-up). A docker daemon
     that does not answer is waited out.
   - On success, reports the KV cache usage from C(/metrics) (C(vllm:kv_cache_usage_perc)).
   - On failure, the result carries the last lines of the unit's journal (the memory gate writes its
@@ -51,15 +51,6 @@ options:
     description:
       - vLLM's API key (C(--api-key) / C(VLLM_API_KEY)), sent as a bearer token with the completion.
     type: str
-  headers:
-    description:
-      - Extra HTTP headers for every request.
-    type: dict
-  validate_certs:
-    description:
-      - Verify TLS certificates of https URLs.
-    type: bool
-    default: true
   timeout:
     description:
       - Seconds to wait in all, until vLLM serves.
@@ -67,8 +58,7 @@ options:
     default: 900
   request_timeout:
     description:
-      - Seconds to wait for each answer (a completion gets at least 30).
-    type: float
+      - Seconds to wait for a connection and for each answer (a completion gets at least 30).
     default: 10
   container:
     description:
@@ -88,6 +78,8 @@ options:
       - How many lines of the unit's journal and of the container's log to return on failure.
     type: int
     default: 40
+extends_documentation_fragment:
+  - openclaw.gx10.common
 '''
 
 EXAMPLES = r'''
@@ -153,6 +145,7 @@ logs:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.openclaw.gx10.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
     kv_cache_usage,
     probe,
@@ -163,19 +156,17 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
+        argument_spec=argument_spec(dict(
             url=dict(type='str', default='http://127.0.0.1:8000'),
             model=dict(type='str'),
             api_key=dict(type='str', no_log=True),
-            headers=dict(type='dict', no_log=True),
-            validate_certs=dict(type='bool', default=True),
             timeout=dict(type='float', default=900),
-            request_timeout=dict(type='float', default=10),
+            request_timeout=dict(default=10),
             container=dict(type='str'),
             unit=dict(type='str'),
             completion=dict(type='bool', default=True),
             log_lines=dict(type='int', default=40),
-        ),
+        )),
         required_if=[('completion', True, ('model',))],
         supports_check_mode=True,
     )
