@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The gate every start of vLLM on this host passes (installed by the role openclaw.gx10.vllm).
 
-    vllm-gate CONFIG pre       ExecStartPre:  evict Ollama, hold it, wait for MemAvailable
+    vllm-gate CONFIG pre       ExecStartPre:  hold (stop) or evict Ollama, wait for MemAvailable
     vllm-gate CONFIG post      ExecStartPost: wait until vLLM serves, record it, release Ollama
     vllm-gate CONFIG release   ExecStopPost:  start Ollama again if this gate stopped it
 
@@ -30,6 +30,11 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._evict import (  # n
     EvictionFailed,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import format_bytes  # noqa: E402
+from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (  # noqa: E402
+    OllamaClient,
+    OllamaError,
+    model_name,
+)
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (  # noqa: E402
     inspect_container,
     wait_serving,
@@ -86,25 +91,42 @@ def evict(cfg, requirement):
     return eviction.run()
 
 
+def resident(cfg):
+    """What Ollama lists in /api/ps now (best effort: only for the journal)."""
+    try:
+        return [(model_name(m), int(m.get('size') or 0))
+                for m in OllamaClient(url=cfg['ollama_url'], request_timeout=10).ps()]
+    except OllamaError:
+        return []
+
+
+def hold(cfg):
+    """Stop Ollama until vLLM serves or fails. Stopping it evicts everything at once, also under
+    fallback traffic that would load a model again right after each unload."""
+    held = resident(cfg)
+    os.makedirs(cfg['run_dir'], exist_ok=True)
+    with open(held_marker(cfg), 'w') as handle:
+        handle.write('%d\n' % time.time())
+    rc, out, err = run(['systemctl', 'stop', cfg['ollama_service']], timeout=120)
+    if rc != 0:
+        raise EvictionFailed('cannot hold Ollama: systemctl stop %s failed (rc=%d): %s'
+                             % (cfg['ollama_service'], rc, (err or out).strip()), {})
+    for name, size in held:
+        say('evicted %s (%s) with %s stopped' % (name, format_bytes(size), cfg['ollama_service']))
+    say('holding %s stopped until vLLM serves or fails (vllm_hold_ollama)' % cfg['ollama_service'])
+
+
 def pre(cfg):
     say('start of vLLM (container %s): evicting what Ollama at %s holds' % (cfg['container'], cfg['ollama_url']))
-    hold = flag(cfg.get('hold_ollama')) and cfg.get('ollama_service') and unit_active(cfg['ollama_service'])
+    holding = flag(cfg.get('hold_ollama')) and cfg.get('ollama_service') and unit_active(cfg['ollama_service'])
     try:
-        # Held: evict gracefully first (running generations finish), then stop Ollama so that
-        # fallback traffic cannot load a model into the pool vLLM is about to take, then gate.
-        result = evict(cfg, requirement=not hold)
+        if holding:
+            hold(cfg)
+        # The same eviction and memory gate as openclaw.gx10.ollama_unload (a held Ollama refuses
+        # connections: it holds nothing, and only the memory gate is left).
+        result = evict(cfg, requirement=True)
         for model in result['evicted']:
             say('evicted %s (%s)' % (model['name'], format_bytes(model['size'])))
-        if hold:
-            os.makedirs(cfg['run_dir'], exist_ok=True)
-            with open(held_marker(cfg), 'w') as handle:
-                handle.write('%d\n' % time.time())
-            rc, out, err = run(['systemctl', 'stop', cfg['ollama_service']], timeout=120)
-            if rc != 0:
-                raise EvictionFailed('cannot hold Ollama: systemctl stop %s failed (rc=%d): %s'
-                                     % (cfg['ollama_service'], rc, (err or out).strip()), result)
-            say('holding %s stopped until vLLM serves or fails (vllm_hold_ollama)' % cfg['ollama_service'])
-            result = evict(cfg, requirement=True)
     except (BadOption, EvictionFailed) as exc:
         say('REFUSED: %s' % getattr(exc, 'msg', exc))
         return 1
