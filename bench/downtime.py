@@ -94,8 +94,7 @@ def main():
         h.sh("kill -9 %s" % pid)
         return {"ok": True}
 
-    actions = {"plain": lambda: h.plain_restart(), "gated": lambda: h.gated_restart(),
-               "crash": crash}
+    actions = {"plain": h.plain_restart, "gated": h.gated_restart, "crash": crash}
     kinds = ("plain", "gated") if args.no_crash else ("plain", "gated", "crash")
     runs = {k: [] for k in kinds}
     order = alternate(kinds, args.runs)

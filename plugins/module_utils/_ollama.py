@@ -22,7 +22,8 @@ __metaclass__ = type
 import json
 
 from ansible_collections.openclaw.gx10.plugins.module_utils import _http
-from ansible_collections.openclaw.gx10.plugins.module_utils._http import (  # noqa: F401 (re-exported)
+# Re-exported: the modules import these from here.
+from ansible_collections.openclaw.gx10.plugins.module_utils._http import (  # noqa: F401 pylint: disable=unused-import
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     is_refused as _is_refused,

@@ -338,9 +338,9 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
             settled = state['seen_running'] or elapsed() > settle
             if (now.get('ActiveState') == 'failed' and settled) or now.get('SubState') == 'auto-restart' or restarted:
                 state['verdict'] = 'failed'
-                state['reason'] = ('unit %s failed to start (ActiveState=%s, SubState=%s, Result=%s, '
-                                   'exit status %s)' % (unit, now.get('ActiveState'), now.get('SubState'),
-                                                       now.get('Result'), now.get('ExecMainStatus')))
+                state['reason'] = ('unit %s failed to start (ActiveState=%s, SubState=%s, Result=%s, exit status %s)'
+                                   % (unit, now.get('ActiveState'), now.get('SubState'), now.get('Result'),
+                                      now.get('ExecMainStatus')))
                 return True, state
             if settled and now.get('ActiveState') == 'inactive' and state['health'] != '200':
                 state['verdict'] = 'failed'
