@@ -34,7 +34,8 @@ Fault modes (``--mode`` or ``set_mode()``):
 ``/api/generate``, so that ``/api/ps`` still answers).
 
 Control endpoints (test use only): ``GET /_emu/state``, ``GET /_emu/log``,
-``POST /_emu/config {"mode":..., "unload_delay":..., "slow_delay":..., "fault_paths": [...]}``,
+``POST /_emu/config {"mode":..., "unload_delay":..., "slow_delay":..., "fault_paths": [...],
+"version": "0.24.0"}`` (``version``: what ``GET /api/version`` answers, default 0.33.0),
 ``POST /_emu/load {"model": M, "keep_alive": ...}``, ``POST /_emu/delete {"model": M}``,
 ``POST /_emu/restart``.
 
@@ -364,7 +365,9 @@ class Handler(BaseHTTPRequestHandler):
                         setattr(st, key, float(req[key]))
                 if 'fault_paths' in req:
                     st.fault_paths = set(req['fault_paths']) if req['fault_paths'] else None
-            return self._send(200, {'mode': st.mode})
+                if 'version' in req:
+                    st.version = str(req['version'])
+            return self._send(200, {'mode': st.mode, 'version': st.version})
         if path == '/_emu/load':
             try:
                 st.load(req.get('model'), req.get('keep_alive'))
@@ -487,6 +490,11 @@ class OllamaEmulator:
             for key, value in delays.items():
                 setattr(self.state, key, float(value))
 
+    def set_version(self, version):
+        """What GET /api/version answers from now on (e.g. "0.24.0", "0.5.4-ipexllm-20250407")."""
+        with self.state.lock:
+            self.state.version = str(version)
+
     def delete(self, name):
         self.state.delete(name)
 
@@ -509,16 +517,17 @@ def main(argv=None):
     parser.add_argument('--slow-delay', type=float, default=2.0)
     parser.add_argument('--preload', action='append', default=[], help='model to load at start (repeatable)')
     parser.add_argument('--fault-path', action='append', default=[], help='limit hung/http500/malformed to this path')
+    parser.add_argument('--ollama-version', default=VERSION, help='what GET /api/version answers')
     parser.add_argument('--verbose', action='store_true')
     args = parser.parse_args(argv)
     emu = OllamaEmulator(host=args.host, port=args.port, mode=args.mode, unload_delay=args.unload_delay,
                          slow_delay=args.slow_delay, preload=args.preload, fault_paths=args.fault_path or None,
-                         verbose=args.verbose)
+                         version=args.ollama_version, verbose=args.verbose)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())
     signal.signal(signal.SIGINT, lambda *a: done.set())
     emu.start()
-    print('ollama emulator %s listening on %s mode=%s' % (VERSION, emu.url, args.mode), flush=True)
+    print('ollama emulator %s listening on %s mode=%s' % (args.ollama_version, emu.url, args.mode), flush=True)
     done.wait()
     emu.stop()
     return 0
