@@ -304,6 +304,12 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
                 return True, state
             state['reason'] = ('/health answers 200 but a completion of %r does not succeed '
                                '(a wedged engine?): %s' % (model, done['error']))
+        elif health['outcome'] == '503':
+            # vLLM answers 503 only once its engine died (it refuses connections while loading),
+            # and a dead engine does not come back: no use waiting for the deadline.
+            state['verdict'] = 'failed'
+            state['reason'] = '/health answers 503: the vLLM engine is dead'
+            return True, state
         if container and run:
             try:
                 info = inspect_container(run, container)

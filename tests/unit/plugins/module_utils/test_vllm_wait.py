@@ -106,6 +106,15 @@ def test_api_key_is_sent_and_a_wrong_one_refused(standin):
     assert not result["serving"] and "401" in result["reason"]
 
 
+def test_a_dead_engine_fails_at_once(standin):
+    url = standin(VLLM_STANDIN_ENGINE="dead", VLLM_KEEP_ALIVE_ON_ENGINE_DEATH="1")
+    start = time.monotonic()
+    result = _vllm.wait_serving(url, 120, model="standin")
+    assert not result["serving"] and result["health"] == "503", result
+    assert result["reason"] == "/health answers 503: the vLLM engine is dead"
+    assert time.monotonic() - start < 60  # not the whole timeout
+
+
 def test_health_only(standin):
     url = standin(VLLM_STANDIN_ENGINE="error")
     result = _vllm.wait_serving(url, 30, completion_check=False)
