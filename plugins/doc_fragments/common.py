@@ -43,3 +43,14 @@ options:
     type: str
     default: 3GiB
 '''
+
+    # A module that only reads (openclaw.gx10.common.read_only).
+    READ_ONLY = r'''
+attributes:
+  check_mode:
+    description: Runs normally; the module never changes anything.
+    support: full
+  diff_mode:
+    description: Nothing to show; the module never changes anything.
+    support: none
+'''

@@ -29,13 +29,6 @@ requirements:
   - requests
   - Linux (reads C(/proc/meminfo))
   - The C(docker) CLI for the container state (optional; without it the state is V(unknown)).
-attributes:
-  check_mode:
-    description: Runs normally; the module never changes anything.
-    support: full
-  diff_mode:
-    description: Nothing to show; the module never changes anything.
-    support: none
 options:
   ollama_url:
     description:
@@ -73,6 +66,7 @@ options:
     type: str
 extends_documentation_fragment:
   - openclaw.gx10.common
+  - openclaw.gx10.common.read_only
   - openclaw.gx10.common.margin
 notes:
   - RV(restart_fit.reclaimable_vllm) is the container's memory as C(docker stats) reports it (its cgroup);

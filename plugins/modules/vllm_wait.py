@@ -29,13 +29,6 @@ author:
   - openclaw engineering (@openclaw)
 requirements:
   - requests
-attributes:
-  check_mode:
-    description: Runs normally; the module never changes anything.
-    support: full
-  diff_mode:
-    description: Nothing to show; the module never changes anything.
-    support: none
 options:
   url:
     description:
@@ -80,6 +73,7 @@ options:
     default: 40
 extends_documentation_fragment:
   - openclaw.gx10.common
+  - openclaw.gx10.common.read_only
 '''
 
 EXAMPLES = r'''

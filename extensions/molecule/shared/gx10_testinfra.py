@@ -17,6 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 OLLAMA = "http://127.0.0.1:11434"
 VLLM = "http://127.0.0.1:8000"
+GIB = 1 << 30
+MIB = 1 << 20
 
 
 def inventory():

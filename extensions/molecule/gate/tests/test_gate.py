@@ -13,14 +13,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gx10_testinfra import (REPO, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
+from gx10_testinfra import (GIB, MIB, REPO, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
                             ollama_load, ollama_names, play, serves, wait_for)
 
 SCENARIO = Path(__file__).resolve().parents[1]
 CONVERGE = SCENARIO / "converge.yml"
 RESTART = REPO / "playbooks" / "vllm_restart.yml"
-GIB = 1 << 30
-MIB = 1 << 20
 HOLD = 256 * MIB     # VLLM_STANDIN_HOLD_BYTES in molecule.yml
 MARGIN = 256 * MIB   # vllm_restart_margin in molecule.yml
 OOM = "Free memory on device cuda:0"

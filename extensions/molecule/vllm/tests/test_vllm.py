@@ -8,7 +8,7 @@ import secrets
 import time
 from pathlib import Path
 
-from gx10_testinfra import (OLLAMA, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
+from gx10_testinfra import (GIB, MIB, OLLAMA, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
                             ollama_load, ollama_names, play, wait_for)
 
 
@@ -16,8 +16,6 @@ SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[2]
 CONVERGE = SCENARIO / "converge.yml"
 RESTART = REPO / "playbooks" / "vllm_restart.yml"
-GIB = 1 << 30
-MIB = 1 << 20
 HOLD = 256 * MIB     # VLLM_STANDIN_HOLD_BYTES in molecule.yml
 MARGIN = 256 * MIB   # vllm_restart_margin in molecule.yml
 MESSAGE_RE = (r"ValueError: Free memory on device cuda:0 \((\d+(?:\.\d+)?)/(\d+(?:\.\d+)?) GiB\) "
