@@ -241,7 +241,7 @@ def parse_unit_show(text):
 # Seconds after which a container or unit still stopped is a verdict even if never seen starting.
 UNIT_SETTLE = 15.0
 
-UNIT_PROPERTIES = ('LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'ExecMainStatus')
+UNIT_PROPERTIES = ('LoadState', 'ActiveState', 'SubState', 'Result', 'NRestarts', 'ExecMainStatus', 'InvocationID')
 
 
 def unit_state(run, unit):
@@ -272,14 +272,13 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
     """
     state = {'health': None, 'completion': None, 'container': None, 'unit': None,
              'reason': None, 'verdict': None, 'docker_error': None, 'seen_running': False,
-             'seen_container_running': False}
+             'seen_container_running': False, 'invocation': None}
     now_fn = clock or _monotonic
     began = now_fn()
 
     def elapsed():
         return now_fn() - began
 
-    first_unit = unit_state(run, unit) if unit and run else {}
     base = url.rstrip('/')
 
     def check():
@@ -336,10 +335,14 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
         if unit and run:
             now = unit_state(run, unit)
             state['unit'] = now
-            if now.get('ActiveState') in ('activating', 'active', 'deactivating', 'reloading'):
-                state['seen_running'] = True
-            restarted = (now.get('NRestarts', '0').isdigit() and first_unit.get('NRestarts', '0').isdigit()
-                         and int(now.get('NRestarts', '0')) > int(first_unit.get('NRestarts', '0')))
+            running = now.get('ActiveState') in ('activating', 'active', 'deactivating', 'reloading')
+            if running and not state['invocation']:
+                # The start being waited for (a --no-block start may not have begun at first look).
+                state['invocation'] = now.get('InvocationID') or None
+            state['seen_running'] = state['seen_running'] or running
+            # Another invocation than the one seen starting: systemd restarted it, that start failed.
+            restarted = bool(running and state['invocation'] and now.get('InvocationID')
+                             and now.get('InvocationID') != state['invocation'])
             # A unit started with --no-block may not have left its old inactive/failed state yet.
             settled = state['seen_running'] or elapsed() > settle
             if (now.get('ActiveState') == 'failed' and settled) or now.get('SubState') == 'auto-restart' or restarted:

@@ -163,19 +163,59 @@ def test_docker_down_is_not_a_gone_container():
 
 
 def test_unit_scheduled_for_restart_is_a_failed_start():
-    host = Host(container="created", unit={"ActiveState": "activating", "SubState": "start-pre", "NRestarts": "0"})
+    host = Host(container="created", unit={"ActiveState": "activating", "SubState": "start-pre", "InvocationID": "a"})
     steps = iter([None, None, "auto"])
 
     def sleep(_seconds):
         if next(steps, "auto") == "auto":
             host.unit = {"ActiveState": "activating", "SubState": "auto-restart", "Result": "exit-code",
-                         "NRestarts": "0", "ExecMainStatus": "1"}
+                         "InvocationID": "a", "ExecMainStatus": "1"}
 
     result = _vllm.wait_serving("http://127.0.0.1:%d" % free_port(), 120, model="m", container="vllm",
                                 unit="vllm.service", run=host, sleep=sleep)
     assert not result["serving"]
     assert result["reason"].startswith("unit vllm.service failed to start (ActiveState=activating, "
                                        "SubState=auto-restart, Result=exit-code")
+
+
+def test_a_new_invocation_of_the_unit_is_a_failed_start():
+    # systemd restarted the unit between two looks (the auto-restart state was not seen).
+    host = Host(container="created", unit={"ActiveState": "activating", "SubState": "start-pre",
+                                          "InvocationID": "aaa"})
+    looks = []
+
+    def sleep(_seconds):
+        looks.append(1)
+        if len(looks) == 2:
+            host.unit = {"ActiveState": "activating", "SubState": "start-pre", "InvocationID": "bbb",
+                         "Result": "exit-code", "ExecMainStatus": "2"}
+
+    result = _vllm.wait_serving("http://127.0.0.1:%d" % free_port(), 120, model="m", container="vllm",
+                                unit="vllm.service", run=host, sleep=sleep)
+    assert len(looks) == 2
+    assert result["reason"].startswith("unit vllm.service failed to start (ActiveState=activating, SubState=start-pre")
+
+
+def test_the_old_invocation_before_a_no_block_start_is_no_verdict():
+    # First look: the old, failed invocation; then the start asked for; then it serves... or not:
+    # here the container of the new start exits, which is the verdict (not the change of ID).
+    host = Host(container="exited", unit={"ActiveState": "failed", "SubState": "failed", "InvocationID": "old"})
+    steps = iter([{"ActiveState": "activating", "SubState": "start-pre", "InvocationID": "new"},
+                  {"ActiveState": "activating", "SubState": "start-post", "InvocationID": "new"}])
+    seen = []
+
+    def sleep(_seconds):
+        nxt = next(steps, None)
+        if nxt is None:
+            host.container, host.exit_code = "exited", 3
+        else:
+            host.unit = nxt
+            host.container = "running" if nxt["SubState"] == "start-post" else "created"
+        seen.append(dict(host.unit))
+
+    result = _vllm.wait_serving("http://127.0.0.1:%d" % free_port(), 120, model="m", container="vllm",
+                                unit="vllm.service", run=host, sleep=sleep)
+    assert result["reason"] == "container vllm exited with code 3", result
 
 
 def test_stopped_container_and_inactive_unit_right_after_a_no_block_start_are_no_verdict():
