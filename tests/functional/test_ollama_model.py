@@ -68,8 +68,8 @@ def run_tasks(tasks):
     try:
         doc = json.loads(proc.stdout)
     except ValueError:
-        pytest.fail('ansible-playbook printed no JSON (rc %s):\n%s\n%s' % (proc.returncode, proc.stdout[-3000:],
-                                                                            proc.stderr[-3000:]))
+        pytest.fail('ansible-playbook printed no JSON (rc %s):\n%s\n%s'
+                    % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
     return [task['hosts']['localhost'] for task in doc['plays'][0]['tasks']]
 
 

@@ -96,7 +96,7 @@ def test_pinned_version_runs_with_the_fallback_models(host):
     assert sorted(listed) == MODELS
     # the digest Ollama lists is the sha256 of the registry's manifest
     for name in MODELS:
-        model = name.split('/')[-1].split(':')[0]
+        model = name.rsplit('/', maxsplit=1)[-1].split(':')[0]
         manifest = host.check_output('curl -sf -H "Accept: application/vnd.docker.distribution.manifest.v2+json" '
                                      'http://127.0.0.1:5000/v2/library/%s/manifests/latest | sha256sum' % model)
         assert manifest.split()[0] == listed[name]
