@@ -8,6 +8,8 @@
 #   scripts/bootstrap.sh STEP...         only some: apt venv dockerd image pyimage ollama collections
 #   scripts/bootstrap.sh stop-dockerd    stop the dockerd that bootstrap started (by its pidfile)
 #   scripts/bootstrap.sh rebuild-image   forget the cached rootfs and debootstrap again
+#   scripts/bootstrap.sh venv221         .cache/venv-2.21: ansible-core 2.21 on Python 3.13/3.12
+#                                        (tests/requirements-2.21.txt; not in the default steps)
 #
 # Steps:
 #   apt          Debian packages: docker.io debootstrap systemd-container gcc (apt-get update first)
@@ -328,6 +330,81 @@ step_collections() {
     say "collections: .cache/collections/ansible_collections/openclaw/gx10 -> $REPO"
 }
 
+# ---------------------------------------------------------------- venv221
+# .cache/venv-2.21: the newest ansible-core (2.21 needs Python >= 3.12; .venv stays on 3.11 and
+# 2.19). Not part of the default steps: scripts/test.sh's core221 stage runs it.
+VENV221="$CACHE/venv-2.21"
+REQS221="$REPO/tests/requirements-2.21.txt"
+find_python_for_221() {
+    # PYTHON221 if set, else pyenv's newest 3.13.x then 3.12.x (also when pyenv is not on PATH),
+    # else python3.13 / python3.12 on PATH (a pyenv shim of a version not selected fails the
+    # check and is passed over).
+    local c root="${PYENV_ROOT:-$HOME/.pyenv}" cands=()
+    if [ -n "${PYTHON221:-}" ]; then
+        cands=("$PYTHON221")
+    else
+        local minor
+        for minor in 13 12; do
+            # The glob stays literal when nothing matches; the check below skips it.
+            cands+=("$root"/versions/3."$minor".*/bin/python3."$minor")
+            cands+=("python3.$minor" "/usr/local/bin/python3.$minor" "/usr/bin/python3.$minor")
+        done
+    fi
+    for c in "${cands[@]}"; do
+        command -v "$c" >/dev/null 2>&1 || continue
+        "$c" -c 'import sys, venv, ensurepip; assert (3, 12) <= sys.version_info[:2] <= (3, 13)' \
+            >/dev/null 2>&1 && { command -v "$c"; return; }
+    done
+    return 1
+}
+step_venv221() {
+    local reqs=("$REPO/tests/requirements.txt") r
+    [ -f "$REPO/tests/requirements-ollama.txt" ] && reqs+=("$REPO/tests/requirements-ollama.txt")
+    [ -f "$REQS221" ] || die "venv221: $REQS221 missing"
+    local py
+    py=$(find_python_for_221) || die "venv221: no Python 3.13 or 3.12 with venv/ensurepip (ansible-core 2.21 needs >= 3.12). Looked at: \$PYTHON221, ${PYENV_ROOT:-$HOME/.pyenv}/versions/3.1{3,2}.*, python3.13 and python3.12 on PATH. Install one (pyenv install 3.13) or set PYTHON221=/path/to/python3.13"
+    local pyver want
+    pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    want="$(sum_of "${reqs[@]}" "$REQS221") python$pyver"
+    if [ -x "$VENV221/bin/python" ] && [ "$(cat "$VENV221/.bootstrap-stamp" 2>/dev/null)" = "$want" ]; then
+        say "venv221: up to date (.cache/venv-2.21, python$pyver)"; return
+    fi
+    say "venv221: installing ${REQS221##*/} (+ ${reqs[*]##*/}) with $py"
+    : >"$LOGS/bootstrap-venv221.log"
+    if [ -x "$VENV221/bin/python" ] && ! "$VENV221/bin/python" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$pyver'" 2>/dev/null; then
+        rm -rf "$VENV221"
+    fi
+    [ -x "$VENV221/bin/python" ] || run_logged venv221 "$py" -m venv "$VENV221"
+    # One requirements file: the 2.21 pins, then every line of the others whose package the
+    # 2.21 file does not pin (so test dependencies added to requirements.txt come along).
+    run_logged venv221 "$VENV221/bin/python" - "$VENV221/requirements.merged.txt" "$REQS221" "${reqs[@]}" <<'PYEOF'
+import re
+import sys
+
+def name(line):
+    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#", 1)[0])
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else None
+
+out, first, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+lines = [l.rstrip("\n") for l in open(first)]
+pinned = {name(l) for l in lines} - {None}
+for path in rest:
+    lines += [l.rstrip("\n") for l in open(path) if name(l) not in pinned]
+with open(out, "w") as f:
+    f.write("\n".join(l for l in lines if name(l)) + "\n")
+PYEOF
+    run_logged venv221 "$VENV221/bin/python" -m pip install --disable-pip-version-check --no-input \
+        --progress-bar off -r "$VENV221/requirements.merged.txt"
+    local core
+    core=$("$VENV221/bin/python" -c 'from ansible.release import __version__; print(__version__)' 2>>"$LOGS/bootstrap-venv221.log") || core=none
+    case $core in
+        2.21.*) ;;
+        *) die "venv221: .cache/venv-2.21 has ansible-core $core, not 2.21 (log: $LOGS/bootstrap-venv221.log)" ;;
+    esac
+    printf '%s\n' "$want" >"$VENV221/.bootstrap-stamp"
+    say "venv221: ready (.cache/venv-2.21, python$pyver, ansible-core $core)"
+}
+
 # ---------------------------------------------------------------- main
 ALL=(apt venv dockerd image pyimage ollama collections)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
@@ -340,13 +417,14 @@ for s in "$@"; do
         pyimage) step_pyimage ;;
         ollama) step_ollama ;;
         collections) step_collections ;;
+        venv221) step_venv221 ;;
         stop-dockerd) stop_dockerd ;;
         rebuild-image)
             rm -f "$IMAGES/gx10-target-$SUITE.rootfs.tar"*
             if dockerd_up; then docker_cli rmi -f "$TARGET_IMAGE" >/dev/null 2>&1 || true; fi
             step_image ;;
-        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
-        *) die "unknown step '$s' (steps: ${ALL[*]} stop-dockerd rebuild-image)" ;;
+        -h|--help) sed -n '2,/^# Logs:/p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) die "unknown step '$s' (steps: ${ALL[*]} venv221 stop-dockerd rebuild-image)" ;;
     esac
 done
 say "done"

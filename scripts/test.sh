@@ -4,13 +4,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The test command (README, .ci/run): set up what is missing, then run every stage.
 #
-#   scripts/test.sh                      all stages: lint sanity unit functional molecule
+#   scripts/test.sh                      all stages: lint sanity unit functional molecule core221
 #   scripts/test.sh STAGE [NAME...] ...  a subset, e.g.  scripts/test.sh unit
 #                                        scripts/test.sh molecule ollama
 #                                        scripts/test.sh lint sanity pep8 yamllint
 #   Stages: lint (ansible-lint, production profile; 1 test), sanity (ansible-test sanity; one test
 #   per sanity test; NAMEs select tests), unit / functional (pytest; one test per test case;
-#   NAMEs are passed to pytest -k), molecule (one test per scenario; NAMEs select scenarios).
+#   NAMEs are passed to pytest -k), molecule (one test per scenario; NAMEs select scenarios),
+#   core221 (sanity, unit, functional and the ollama and vllm scenarios again under ansible-core
+#   2.21, .cache/venv-2.21; recorded as sanity-2.21 ...; NAMEs: sanity unit functional SCENARIO,
+#   so put core221 last: "scripts/test.sh unit core221 unit").
 #
 # Every stage runs even when an earlier one failed. The last line is exactly
 # "N passed, N failed" (", N skipped" when some were skipped); the exit status is non-zero on
@@ -28,14 +31,15 @@ T0=$(date +%s)
 say() { printf '[test %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 
 # ---------------------------------------------------------------- arguments
-ALL_STAGES=(lint sanity unit functional molecule)
+ALL_STAGES=(lint sanity unit functional molecule core221)
 declare -A SEL=()    # stage -> space-separated names ("" = all)
 ORDER=()
 cur=""
 for a in "$@"; do
     case $a in
-        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
-        lint|sanity|unit|functional|molecule)
+        sanity|unit|functional) [ "$cur" = core221 ] && { SEL[core221]="${SEL[core221]} $a"; continue; } ;;&
+        -h|--help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d'; exit 0 ;;
+        lint|sanity|unit|functional|molecule|core221)
             cur=$a
             [ -n "${SEL[$a]+x}" ] || { SEL[$a]=""; ORDER+=("$a"); } ;;
         *)
@@ -57,9 +61,10 @@ SUMMARY=()
 record() {  # record STAGE PASSED FAILED SKIPPED SECONDS [NOTE]
     PASSED=$((PASSED + $2)); FAILED=$((FAILED + $3)); SKIPPED=$((SKIPPED + $4))
     local line
-    line=$(printf '%-11s %3d passed, %3d failed' "$1" "$2" "$3")
+    line=$(printf '%-11s %3d passed, %3d failed' "$1${STAGE_TAG:-}" "$2" "$3")
     [ "$4" -gt 0 ] && line="$line, $4 skipped"
     line="$line  (${5}s)${6:+  $6}"
+    [ -n "${LOG_SUBDIR:-}" ] && line=${line//.cache\/logs\//.cache\/logs\/$LOG_SUBDIR\/}
     SUMMARY+=("$line")
     say "$line"
 }
@@ -101,7 +106,7 @@ dockerd_answers() {
 }
 if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ]; then
     steps=(apt venv collections ollama)
-    if [ -n "${SEL[molecule]+x}" ]; then
+    if [ -n "${SEL[molecule]+x}" ] || [ -n "${SEL[core221]+x}" ]; then
         dockerd_answers || STARTED_DOCKERD=1
         steps+=(dockerd image pyimage)
     fi
@@ -160,9 +165,10 @@ stage_sanity() {
     [ -d "$coll/.git" ] || git -C "$coll" init -q
     # ansible-test bootstraps pip in its venvs with get-pip.py from a host that is unreachable
     # here: give it a stand-in (ensurepip, then pip from PyPI) in a HOME of its own.
-    local home="$REPO/.cache/ansible-test-home" pipv
+    local home="$REPO/.cache/ansible-test-home" pipv pyver
+    pyver=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     pipv=$(sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" \
-        "$VIRTUAL_ENV"/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py | head -n1)
+        "$VIRTUAL_ENV/lib/python$pyver/site-packages/ansible_test/_internal/python_requirements.py" | head -n1)
     mkdir -p "$home/.ansible/test/cache"
     cat >"$home/.ansible/test/cache/get_pip_${pipv//./_}.py" <<'PYEOF'
 # Stand-in for get-pip.py (written by scripts/test.sh): ensurepip, then pip install the
@@ -175,8 +181,8 @@ subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
 PYEOF
     local sel=() t
     for t in ${SEL[sanity]}; do sel+=(--test "$t"); done
-    say "sanity: ansible-test sanity --python 3.11 --venv ${sel[*]}"
-    (cd "$coll" && HOME="$home" LC_ALL=C.UTF-8 ansible-test sanity --python 3.11 --venv --color no "${sel[@]}") >"$log" 2>&1
+    say "sanity: ansible-test sanity --python $pyver --venv ${sel[*]}"
+    (cd "$coll" && HOME="$home" LC_ALL=C.UTF-8 ansible-test sanity --python "$pyver" --venv --color no "${sel[@]}") >"$log" 2>&1
     rc=$?
     # One test per "Running sanity test" line; the failed ones are listed after
     # "FATAL: The N sanity test(s) listed below"; a missing program means skipped.
@@ -308,6 +314,52 @@ stage_molecule() {
     record molecule "$p" "$f" 0 $(($(date +%s) - t0)) "$note"
 }
 
+# ---------------------------------------------------------------- core221
+# The newest ansible-core too: sanity, unit, functional and the Molecule scenarios
+# $GX10_CORE221_SCENARIOS (default: ollama vllm) again, with .cache/venv-2.21 (ansible-core 2.21,
+# Python 3.13/3.12; scripts/bootstrap.sh venv221). Recorded as sanity-2.21, unit-2.21, ...;
+# logs in .cache/logs/core-2.21/. NAMEs select: sanity unit functional, or scenario names.
+stage_core221() {
+    local t0 sub=() scen=() n
+    t0=$(date +%s)
+    for n in ${SEL[core221]}; do
+        case $n in sanity|unit|functional) sub+=("$n") ;; *) scen+=("$n") ;; esac
+    done
+    if [ ${#sub[@]} -eq 0 ] && [ ${#scen[@]} -eq 0 ]; then
+        sub=(sanity unit functional)
+        read -r -a scen <<<"${GX10_CORE221_SCENARIOS:-ollama vllm}"
+    fi
+    if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ]; then
+        say "core221: bootstrap venv221"
+        if ! bash "$REPO/scripts/bootstrap.sh" venv221 2>&1 | sed 's/^/  /'; then
+            record core221 0 1 0 $(($(date +%s) - t0)) "bootstrap venv221 failed, see .cache/logs/bootstrap-venv221.log"
+            return
+        fi
+    fi
+    if [ ! -x "$REPO/.cache/venv-2.21/bin/ansible-test" ]; then
+        record core221 0 1 0 $(($(date +%s) - t0)) "no .cache/venv-2.21 (scripts/bootstrap.sh venv221)"
+        return
+    fi
+    # Dynamic scope: the stage functions called from here see these locals; env-2.21.sh assigns
+    # them, and all of it ends with this function.
+    local -x PATH="$PATH" VIRTUAL_ENV="$VIRTUAL_ENV" ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH" GX10_CORE="${GX10_CORE:-}"
+    local LOGS="$LOGS/core-2.21" LOG_SUBDIR=core-2.21 STAGE_TAG=-2.21
+    local -A SEL=()
+    mkdir -p "$LOGS"
+    # shellcheck source=/dev/null
+    . "$REPO/scripts/env-2.21.sh"
+    say "core221: $(ansible --version | head -n1), $(python -V)"
+    for n in "${sub[@]}"; do
+        SEL[$n]=""
+        case $n in sanity) stage_sanity ;; *) stage_pytest "$n" ;; esac
+    done
+    if [ ${#scen[@]} -gt 0 ]; then
+        SEL[molecule]=" ${scen[*]}"
+        stage_molecule
+    fi
+    say "core221: $(($(date +%s) - t0))s in all"
+}
+
 # ---------------------------------------------------------------- main
 for s in "${STAGES[@]}"; do
     case $s in
@@ -315,6 +367,7 @@ for s in "${STAGES[@]}"; do
         sanity) stage_sanity ;;
         unit|functional) stage_pytest "$s" ;;
         molecule) stage_molecule ;;
+        core221) stage_core221 ;;
     esac
 done
 
