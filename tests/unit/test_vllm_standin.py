@@ -430,15 +430,16 @@ def test_kill_engine_then_server_exits(ready):
     assert get(port, "/v1/models")[0] == 200  # the API server itself still answers
     status, body = post(port, "/v1/completions", {"prompt": "x"})
     assert (status, json.loads(body)) == (500, ENGINE_DEAD)
-    # vLLM's terminate_if_errored: the server shuts down after the failed request
-    assert proc.wait(timeout=10) == 1
+    # vLLM's terminate_if_errored: the server shuts down after the failed request, and
+    # `vllm serve` exits 0 (measured on 0.32.0)
+    assert proc.wait(timeout=10) == 0
 
 
 def test_dead_engine_watchdog_shuts_down_without_requests(ready):
     proc, port = ready()
     proc.send_signal(signal.SIGUSR1)
     # vLLM's watchdog looks every 5 s
-    assert proc.wait(timeout=15) == 1
+    assert proc.wait(timeout=15) == 0
     assert "EngineDeadError" in proc.communicate()[1]
 
 
