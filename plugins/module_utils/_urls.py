@@ -18,6 +18,7 @@ LOOPBACK = '127.0.0.1'
 OLLAMA_DEFAULT_HOST = '127.0.0.1:11434'
 
 _PORT_RE = re.compile(r'^[0-9]+$')
+_CONTROL_RE = re.compile(u'[\x00-\x1f\x7f]')
 
 
 class URLError(ValueError):
@@ -46,7 +47,10 @@ def base_url(host, port, scheme='http', name='host'):
     """
     if scheme not in ('http', 'https'):
         raise URLError('%s: scheme %r is neither http nor https' % (name, scheme))
-    host = '' if host is None else str(host).strip()
+    host = '' if host is None else str(host)
+    if _CONTROL_RE.search(host):
+        raise URLError('%s: %r contains control characters (a newline, say); write the address alone' % (name, host))
+    host = host.strip()
     if host in WILDCARD_ADDRESSES:
         host = LOOPBACK
     host = host.strip('[]')
@@ -63,7 +67,11 @@ def ollama_url(setting, name='OLLAMA_HOST'):
     Read as Ollama's envconfig.Host() reads it: ``[scheme://]host[:port][/path]``; no setting means
     127.0.0.1:11434; no port means 11434, or 80/443 after an explicit http:// / https://.
     """
-    text = OLLAMA_DEFAULT_HOST if setting is None else str(setting).strip().strip('"\'')
+    text = OLLAMA_DEFAULT_HOST if setting is None else str(setting)
+    if _CONTROL_RE.search(text):
+        raise URLError('%s: %r contains control characters (a newline, say); write [http(s)://]host[:port] alone'
+                       % (name, text))
+    text = text.strip().strip('"\'')
     scheme, sep, hostport = text.partition('://')
     if not sep:
         scheme, hostport, default_port = 'http', text, 11434

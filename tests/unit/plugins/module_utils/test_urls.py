@@ -34,6 +34,7 @@ def test_base_url_https():
     ('127.0.0.1', True, 'not a TCP port'),
     ('a b', 80, 'not a host'),
     ('host/path', 80, 'not a host'),
+    ('127.0.0.1\n', 80, 'control characters'),
 ])
 def test_base_url_refuses(host, port, fragment):
     with pytest.raises(URLError, match=fragment):
@@ -73,6 +74,7 @@ def test_ollama_url(setting, expected):
     ('127.0.0.1:70000', 'outside 1-65535'),
     ('127.0.0.1:0', 'outside 1-65535'),
     ('a:b:c', 'cannot read'),
+    ('0.0.0.0\nEvil=1', 'control characters'),  # would inject a line into the systemd drop-in
 ])
 def test_ollama_url_refuses_naming_the_variable(setting, fragment):
     with pytest.raises(URLError, match=fragment) as err:
