@@ -199,11 +199,17 @@ def memory_report_data(hosts, hostvars, var='memory_info'):
     return dict(hosts=rows, drift=drift, failed=[r['host'] for r in rows if not r['ok']])
 
 
-def _aligned(rows):
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+def _aligned(rows, spans=()):
+    """Aligned lines with a rule under the header; the rows whose index is in ``spans`` (a failed
+    host's reason) run across the columns after the first and do not widen them."""
+    fitted = [row for index, row in enumerate(rows) if index not in spans]
+    widths = [max(len(row[i]) for row in fitted) for i in range(len(rows[0]))]
     lines = []
     for index, row in enumerate(rows):
-        lines.append('  '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if index in spans:
+            lines.append(('%s  %s' % (row[0].ljust(widths[0]), ' '.join(c for c in row[1:] if c))).rstrip())
+        else:
+            lines.append('  '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
         if index == 0:
             lines.append('  '.join('-' * w for w in widths))
     return lines
@@ -232,7 +238,7 @@ def memory_report_table(hosts, hostvars, var='memory_info'):
         if isinstance(info, Mapping) and (info.get('restart_fit') or {}).get('complete') is False:
             incomplete = True
         rows.append(memory_report_row(host, info))
-    lines = _aligned(rows)
+    lines = _aligned(rows, spans=[i + 1 for i, summary in enumerate(summaries) if not summary['ok']])
     lines.append('Restart fits: ceil(MemTotal x gpu_memory_utilization) + margin, against MemAvailable '
                  '+ Ollama resident + running vLLM container.')
     if incomplete:

@@ -63,9 +63,11 @@ def test_failed_host_row_has_one_short_reason_and_the_full_message_below():
     assert reason.startswith('FAILED: Cannot read the memory figures')
     assert len(reason) <= len('FAILED: ') + REASON_WIDTH and reason.endswith('...')
     assert 'second line' not in row
-    # the memory table stays as narrow as the healthy row makes it
+    # the reason runs across the row: the columns stay where the healthy hosts put them
     healthy = next(line for line in lines if line.startswith('a '))
     assert len(row) <= len(healthy)
+    alone = table(a=info())
+    assert lines[0] == alone[0] and lines[1] == alone[1]
     below = lines[lines.index('Failed hosts (full messages):') + 1:]
     assert below == ['b: ' + ' '.join(LONG_ERROR.split())]
 
