@@ -20,10 +20,37 @@ At the end the host gets a gated restart with its inventory settings again.
     bench/run.sh oom_starts [--runs N] [--host HOST] [--model big]
 """
 import argparse
+import json
 import math
 
 from _common import (GIB, LabHost, alternate, ensure_lab, fmt, log, median, table,
                      write_result)
+
+
+def calibrate(h, model):
+    """Choose the stand-in's utilization from live figures (see the module's docstring): leaves
+    vLLM stopped and Ollama holding MODEL. Shared with scripts/lab.sh (--calibrate-only)."""
+    h.unload_all()
+    h.stop_vllm()
+    a2 = h.meminfo()["MemAvailable"]
+    h.load(model)
+    mem = h.meminfo()
+    a1, total = mem["MemAvailable"], mem["MemTotal"]
+    size = sum(m["size"] for m in h.ps())
+    width = a2 - a1
+    log("MemTotal %.2f GiB; MemAvailable %.2f GiB empty, %.2f GiB with %s (%.2f GiB per /api/ps)"
+        % (total / GIB, a2 / GIB, a1 / GIB, model, size / GIB))
+    if width < 0.5 * GIB:
+        raise SystemExit("the window is %.2f GiB (noise?): loading %s freed too little memory to "
+                         "tell the two starts apart; run again on a quieter machine" % (width / GIB, model))
+    util = math.ceil((a1 + 0.55 * width) / total * 10000) / 10000
+    requested = math.ceil(total * util)
+    margin = int(0.05 * width)
+    log("utilization %.4f: vLLM asks %.2f GiB; the gate needs %.2f GiB (margin %.2f GiB)"
+        % (util, requested / GIB, (requested + margin) / GIB, margin / GIB))
+    return {"mem_total": total, "available_empty": a2, "available_loaded": a1, "model_size": size,
+            "utilization": util, "requested": requested, "margin": margin,
+            "extra_vars": {"vllm_gpu_memory_utilization": util, "vllm_restart_margin": str(margin)}}
 
 
 def main():
@@ -31,33 +58,22 @@ def main():
     ap.add_argument("--runs", type=int, default=10, help="restarts of each kind (default 10)")
     ap.add_argument("--host", help="lab host (default: the first)")
     ap.add_argument("--model", default="big", help="Ollama model to pin (default big, ~2.1 GiB)")
+    ap.add_argument("--calibrate-only", action="store_true",
+                    help="only choose the utilization; print it as JSON (the extra vars and the figures) and "
+                         "leave vLLM stopped and the model loaded (scripts/lab.sh's before-and-after)")
     args = ap.parse_args()
 
     lab = ensure_lab(1)
     h = LabHost(lab, args.host or lab.hosts[0])
     log("host %s, vLLM container %s, health %s" % (h.host, h.vllm, h.health))
     h.ensure_model(args.model)
+    if args.calibrate_only:
+        print(json.dumps(calibrate(h, args.model)))
+        return
 
-    # ---- calibrate from live figures
-    h.unload_all()
-    h.stop_vllm()
-    a2 = h.meminfo()["MemAvailable"]
-    h.load(args.model)
-    mem = h.meminfo()
-    a1, total = mem["MemAvailable"], mem["MemTotal"]
-    size = sum(m["size"] for m in h.ps())
-    width = a2 - a1
-    log("MemTotal %.2f GiB; MemAvailable %.2f GiB empty, %.2f GiB with %s (%.2f GiB per /api/ps)"
-        % (total / GIB, a2 / GIB, a1 / GIB, args.model, size / GIB))
-    if width < 0.5 * GIB:
-        raise SystemExit("the window is %.2f GiB (noise?): loading %s freed too little memory to "
-                         "tell the two starts apart; run again on a quieter machine" % (width / GIB, args.model))
-    util = math.ceil((a1 + 0.55 * width) / total * 10000) / 10000
-    requested = math.ceil(total * util)
-    margin = int(0.05 * width)
-    extra = {"vllm_gpu_memory_utilization": util, "vllm_restart_margin": str(margin)}
-    log("utilization %.4f: vLLM asks %.2f GiB; the gate needs %.2f GiB (margin %.2f GiB)"
-        % (util, requested / GIB, (requested + margin) / GIB, margin / GIB))
+    cal = calibrate(h, args.model)
+    total, a1, a2, size = cal["mem_total"], cal["available_loaded"], cal["available_empty"], cal["model_size"]
+    util, requested, margin, extra = cal["utilization"], cal["requested"], cal["margin"], cal["extra_vars"]
 
     # ---- the container with U (untimed; the model is loaded: the gate evicts it)
     warm = h.gated_restart(extra)

@@ -45,17 +45,34 @@ mkdir -p "$LOGS" "$IMAGES"
 export DEBIAN_FRONTEND=noninteractive
 
 T0=$(date +%s)
-say() { printf '[bootstrap %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+# A line per step with the clock and the seconds since the start, so a first run never looks hung.
+say() { printf '[bootstrap %s %4ss] %s\n' "$(date +%H:%M:%S)" "$(($(date +%s) - T0))" "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
-# run_logged STEP CMD...: run with output to the step's log; on failure show its tail.
+# run_logged STEP CMD...: run with output to the step's log; on failure show its tail. A command
+# that runs long (debootstrap, pip, image builds) prints a line at least every 15 s: how long so
+# far and the last line of its log.
 run_logged() {
     local step=$1; shift
-    local log="$LOGS/bootstrap-$step.log"
-    if ! "$@" >>"$log" 2>&1; then
+    local log="$LOGS/bootstrap-$step.log" rc=0 pid start next now
+    start=$(date +%s); next=$((start + 15))
+    "$@" >>"$log" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        now=$(date +%s)
+        if [ "$now" -ge "$next" ]; then
+            say "$step: ${1##*/} still running ($((now - start)) s): $(tail -n 1 "$log" 2>/dev/null | tr -d '\r' | cut -c1-90)"
+            next=$((now + 15))
+        fi
+        sleep 0.2
+    done
+    wait "$pid" || rc=$?
+    if [ "$rc" -ne 0 ]; then
         echo "---- last lines of $log ----" >&2
         tail -n 30 "$log" >&2
         die "step '$step' failed: $*"
     fi
+    now=$(date +%s)
+    [ $((now - start)) -lt 15 ] || say "$step: ${1##*/} done in $((now - start)) s"
 }
 sum_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 

@@ -7,8 +7,9 @@
 #   scripts/lab.sh up [N]   set up the tools (scripts/bootstrap.sh), start (or reuse) hosts
 #                           gx10-lab-1..N (default 3), write lab/inventory.yml, provision them
 #                           (tests/lab/provision.yml), load a model into each Ollama as a client
-#                           would, roll out playbooks/site.yml, pin a model on host 1 again and run
-#                           playbooks/vllm_restart.yml there, then playbooks/memory_report.yml
+#                           would, roll out playbooks/site.yml, show the incident on host 1 (Ollama
+#                           holds 'big': `docker restart vllm` fails out of memory, the gated
+#                           playbooks/vllm_restart.yml succeeds), then playbooks/memory_report.yml
 #   scripts/lab.sh status   the lab's containers and the memory report
 #   scripts/lab.sh down     remove the lab containers (label openclaw.gx10.lab=1) and lab/; stop the
 #                           bench's dockerd only when the lab's own bootstrap started it
@@ -28,10 +29,10 @@ IMAGE=gx10-target:bookworm
 OURS_MARK="$LAB/dockerd.started-by-lab"
 T0=$(date +%s)
 
-say() { printf '[lab %4ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
+say() { printf '[lab %s %4ss] %s\n' "$(date +%H:%M:%S)" "$(($(date +%s) - T0))" "$*"; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
-section() { printf '\n==== %s  (%ss)\n' "$*" "$(($(date +%s) - T0))"; }
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}"; }
+section() { printf '\n==== %s  (%s, %ss)\n' "$*" "$(date +%H:%M:%S)" "$(($(date +%s) - T0))"; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}"; }
 
 dockerd_answers() {
     [ -S "$REPO/.cache/docker.sock" ] && command -v docker >/dev/null \
@@ -53,18 +54,24 @@ play() {
     { ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_CALLBACK_RESULT_FORMAT=yaml \
         ansible-playbook -i "$INV" "$playbook" "$@" 2>&1; echo "$?" >"$log.rc"; } \
         | tee "$log" | python3 -u -c '
+import os
 import re
-import sys
-keep, pending = False, None
-for line in sys.stdin:
-    line = line.rstrip("\n")
+import select
+import time
+# A task that runs long (a model written, an image built) prints nothing until it ends: say every
+# 15 s which task is still running, so the lab never looks hung.
+keep, pending, task, since, quiet = False, None, "", time.time(), time.time()
+buf = b""
+def handle(line):
+    global keep, pending, task, since, quiet
     if line.startswith(("PLAY [", "TASK [", "RUNNING HANDLER [", "PLAY RECAP")):
         pending = re.sub(r" \*+$", "", line)
+        task, since = pending, time.time()
         keep = line.startswith(("PLAY [", "PLAY RECAP"))
         if keep:
             print("  " + pending)
             pending = None
-        continue
+        return
     m = re.match(r"^(changed|fatal|failed|ok|skipping|included): ", line)
     if m:
         keep = m.group(1) in ("changed", "fatal", "failed") or (
@@ -76,6 +83,22 @@ for line in sys.stdin:
         keep = True
     if keep and line.strip():
         print("  " + line)
+        quiet = time.time()
+while True:
+    ready, _w, _x = select.select([0], [], [], max(0.1, 15 - (time.time() - quiet)))
+    if ready:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            break
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        for raw in lines:
+            handle(raw.decode("utf-8", "replace").rstrip("\r"))
+    if time.time() - quiet >= 15:
+        print("  [%s] still running (%d s): %s" % (time.strftime("%H:%M:%S"), time.time() - since, task))
+        quiet = time.time()
+if buf:
+    handle(buf.decode("utf-8", "replace"))
 '
     rc=$(cat "$log.rc"); rm -f "$log.rc"
     return "$rc"
@@ -222,11 +245,7 @@ cmd_up() {
     say "per host: the Ollama drop-in (keep-alive 0; the restart drops what it held), then vLLM through the gated restart"
     play site playbooks/site.yml || die "site.yml failed (lab/logs/site.log)"
 
-    section "6. A client pins 'mid' on gx10-lab-1 again; playbooks/vllm_restart.yml there (predict, evict, start, /health)"
-    ollama_load gx10-lab-1 mid
-    say "gx10-lab-1 Ollama holds: $(ollama_ps gx10-lab-1)"
-    play vllm_restart playbooks/vllm_restart.yml -l gx10-lab-1 || die "vllm_restart.yml failed (lab/logs/vllm_restart.log)"
-    say "gx10-lab-1 Ollama holds: $(ollama_ps gx10-lab-1)"
+    incident gx10-lab-1
 
     section "7. Memory report: playbooks/memory_report.yml (read-only)"
     [ "$n" -ge 2 ] && ollama_load gx10-lab-2 tiny-a && say "a client loaded tiny-a on gx10-lab-2 (keep_alive 2h)"
@@ -240,6 +259,52 @@ cmd_up() {
   docker exec -it gx10-lab-1 bash      # systemctl status ollama; docker ps
   bash scripts/lab.sh down             # remove it all
 EOF
+}
+
+# incident HOST: the problem and the fix, before and after, on one host. Ollama holds 'big'
+# (~2.1 GiB); vLLM's utilization is chosen from the host's live figures so that vLLM fits only
+# without the model (bench/oom_starts.py --calibrate-only, the oom_starts benchmark's own choice).
+# Before: `docker restart vllm` fails with vLLM's out-of-memory message. After: the gated restart
+# (playbooks/vllm_restart.yml) evicts the model and vLLM serves. Then the inventory's settings again.
+incident() {
+    local host=$1 cal="$LAB/logs/incident-calibration.json" extra util res
+    section "6. The incident on $host, before and after: Ollama holds 'big', vLLM restarts"
+    play incident-model tests/lab/provision.yml -l "$host" -e '{"gx10_lab_ollama_models": ["big"]}' \
+        || die "creating the model big on $host failed (lab/logs/incident-model.log)"
+    say "$host: Ollama has the model big (written once on this machine, about 2 GB)"
+    say "choosing vLLM's utilization from $host's live MemTotal/MemAvailable (bench/oom_starts.py --calibrate-only)"
+    python "$REPO/bench/oom_starts.py" --calibrate-only --host "$host" --model big 2>&1 >"$cal" | sed 's/^/  /' \
+        || die "the calibration failed (see above)"
+    extra=$(python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["extra_vars"]))' "$cal")
+    util=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["utilization"])' "$cal")
+    play incident-setup playbooks/vllm_restart.yml -l "$host" -e "$extra" \
+        || die "starting vLLM with utilization $util failed (lab/logs/incident-setup.log)"
+    say "$host: vLLM runs with utilization $util; it fits only when Ollama holds nothing"
+    ollama_load "$host" big
+    say "a client loaded big: $host Ollama holds: $(ollama_ps "$host")"
+
+    say "BEFORE: docker restart vllm (what an operator typed before this collection)"
+    res=$(docker exec "$host" sh -c "$(cat "$REPO/bench/plain_restart.sh")" plain_restart vllm \
+        http://127.0.0.1:8000/health 120 | tail -n 1)
+    python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+if r["ok"]:
+    print("  vLLM started anyway after %s s (memory moved on this busy machine); the gate still runs below" % r["seconds"])
+else:
+    print("  FAILED after %s s, container %s:" % (r["seconds"], r["state"]))
+    print("  " + r["why"])' "$res"
+    docker exec "$host" docker stop -t 30 vllm >/dev/null  # end docker's restart loop
+    say "$host: vLLM is down; Ollama still holds: $(ollama_ps "$host")"
+
+    say "AFTER: playbooks/vllm_restart.yml -l $host (predict, evict Ollama, start vLLM, wait for /health)"
+    play incident-gated playbooks/vllm_restart.yml -l "$host" -e "$extra" \
+        || die "the gated restart failed (lab/logs/incident-gated.log)"
+    say "$host: vLLM /health $(docker exec "$host" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health); Ollama holds: $(ollama_ps "$host")"
+
+    play incident-restore playbooks/vllm_restart.yml -l "$host" \
+        || die "restoring the inventory's settings on $host failed (lab/logs/incident-restore.log)"
+    say "$host: back to the inventory's utilization (a gated restart)"
 }
 
 report() {

@@ -3,11 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The fleet memory table of playbooks/memory_report.yml, from openclaw.gx10.memory_info results."""
+"""The fleet report of playbooks/memory_report.yml, from openclaw.gx10.memory_info results: the
+memory table, the versions table that shows drift, the same as data (JSON) and as node_exporter
+textfile metrics."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import math
 import re
 from collections.abc import Mapping
 
@@ -17,6 +20,12 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memory import forma
 
 HEADERS = ('HOST', 'MemTotal', 'MemAvailable', 'MemFree', 'Ollama resident (size, expires)',
            'vLLM container', '/health', 'KV cache', 'Restart fits (required vs can be free)')
+
+VERSION_HEADERS = ('HOST', 'Ollama', 'vLLM image', 'vLLM', 'GPU driver', 'kernel')
+# The field of memory_report_data() each column of the versions table compares.
+VERSION_FIELDS = ('ollama_version', 'vllm_image', 'vllm_version', 'gpu_driver', 'kernel')
+DRIFT_MARK = ' !'
+REASON_WIDTH = 60
 
 _STAMP_RE = re.compile(r'^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(.*)$')
 
@@ -64,12 +73,30 @@ def _fit_cell(fit):
     return text
 
 
+def _failure(info):
+    """The full failure message of a host's result, or None when it has figures."""
+    if isinstance(info, Mapping) and not info.get('failed') and 'memory' in info:
+        return None
+    if not isinstance(info, Mapping) or not info:
+        return 'no result (the host was unreachable, or the task did not run there)'
+    if info.get('unreachable'):
+        return 'unreachable: %s' % (info.get('msg') or 'no message')
+    return str(info.get('msg') or 'failed without a message')
+
+
+def _short(text, width=REASON_WIDTH):
+    """The first line of ``text``, cut to ``width`` characters."""
+    line = (str(text).strip().splitlines() or [''])[0].strip()
+    if len(line) > width:
+        line = line[:width - 3].rstrip() + '...'
+    return line
+
+
 def memory_report_row(host, info):
     """One row of cells (strings) for ``host`` from its memory_info result (or None)."""
-    if not isinstance(info, Mapping) or info.get('failed') or 'memory' not in info:
-        why = 'no data'
-        if isinstance(info, Mapping) and info.get('msg'):
-            why = 'failed: %s' % info.get('msg')
+    failure = _failure(info)
+    if failure is not None:
+        why = 'no data' if not isinstance(info, Mapping) or not info else 'FAILED: %s' % _short(failure)
         return [str(host), why, '', '', '', '', '', '', '']
     memory = info.get('memory') or {}
     vllm = info.get('vllm') or {}
@@ -87,35 +114,224 @@ def memory_report_row(host, info):
     ]
 
 
-def memory_report_table(hosts, hostvars, var='memory_info'):
-    """Lines of an aligned table: one row per host in ``hosts``, from ``hostvars[host][var]``."""
+def _image_cell(container):
+    image = container.get('image')
+    if not image:
+        return '-'
+    digests = container.get('image_digests') or []
+    if digests:  # what the tag resolved to in the registry
+        return '%s@%s' % (image, _short_id(digests[0].split('@', 1)[-1]))
+    if container.get('image_id'):  # an image without a registry digest (built or loaded locally)
+        return '%s (id %s)' % (image, _short_id(container['image_id']))
+    return str(image)
+
+
+def _short_id(ident):
+    algo, _sep, hexa = str(ident).partition(':')
+    return '%s:%s' % (algo, hexa[:12]) if hexa else str(ident)[:19]
+
+
+def memory_report_host(host, info):
+    """The machine-readable summary of one host (what the JSON report and the metrics carry)."""
+    failure = _failure(info)
+    data = dict(host=str(host), ok=failure is None, error=failure, reason=_short(failure) if failure else None)
+    if failure is not None:
+        return data
+    memory = info.get('memory') or {}
+    ollama = info.get('ollama') or {}
+    vllm = info.get('vllm') or {}
+    container = vllm.get('container') or {}
+    fit = info.get('restart_fit') or {}
+    hostinfo = info.get('host') or {}
+    data.update(
+        mem_total=memory.get('total'), mem_available=memory.get('available'), mem_free=memory.get('free'),
+        ollama_status=ollama.get('status'), ollama_version=ollama.get('version'),
+        ollama_resident_bytes=ollama.get('resident_bytes') or 0,
+        ollama_models=[dict(name=m.get('name'), size=m.get('size'), expires_at=m.get('expires_at'))
+                       for m in ollama.get('models') or []],
+        vllm_container_state=container.get('state') or 'unknown',
+        vllm_image=container.get('image'), vllm_image_id=container.get('image_id'),
+        vllm_image_digests=container.get('image_digests'),
+        vllm_health=vllm.get('health'), vllm_healthy=bool(vllm.get('healthy') or vllm.get('health') == '200'),
+        vllm_version=vllm.get('version'), vllm_kv_cache_usage=vllm.get('kv_cache_usage'),
+        restart_fits=fit.get('would_fit'), restart_required=fit.get('required'),
+        restart_projected=fit.get('projected'), restart_shortfall=fit.get('shortfall'),
+        restart_fit_complete=fit.get('complete'),
+        gpu_driver=hostinfo.get('gpu_driver'), kernel=hostinfo.get('kernel'),
+    )
+    # What the drift comparison of the image looks at: the tag and what it resolves to.
+    data['vllm_image'] = container.get('image')
+    data['_image_key'] = (container.get('image'), container.get('image_id'))
+    return data
+
+
+def _drift(hosts):
+    """The VERSION_FIELDS whose values differ between the hosts that have figures."""
+    drift = []
+    for field in VERSION_FIELDS:
+        key = '_image_key' if field == 'vllm_image' else field
+        values = set(repr(h.get(key)) for h in hosts if h['ok'])
+        if len(values) > 1:
+            drift.append(field)
+    return drift
+
+
+def _check_input(name, hosts, hostvars):
     if isinstance(hosts, (str, bytes)) or not hasattr(hosts, '__iter__'):
-        raise AnsibleFilterError('memory_report_table: the input must be a list of host names, got %r' % (hosts,))
+        raise AnsibleFilterError('%s: the input must be a list of host names, got %r' % (name, hosts))
     if not isinstance(hostvars, Mapping):
-        raise AnsibleFilterError('memory_report_table: the first argument must be hostvars (a mapping)')
-    rows = [list(HEADERS)]
-    incomplete = False
+        raise AnsibleFilterError('%s: the first argument must be hostvars (a mapping)' % name)
+
+
+def _results(hosts, hostvars, var):
     for host in hosts:
         host_vars = hostvars[host] if host in hostvars else {}
-        info = host_vars.get(var) if isinstance(host_vars, Mapping) else None
+        yield host, host_vars.get(var) if isinstance(host_vars, Mapping) else None
+
+
+def memory_report_data(hosts, hostvars, var='memory_info'):
+    """``{'hosts': [per-host summary], 'drift': [fields that differ], 'failed': [host names]}``."""
+    _check_input('memory_report_data', hosts, hostvars)
+    rows = [memory_report_host(host, info) for host, info in _results(hosts, hostvars, var)]
+    drift = _drift(rows)
+    for row in rows:
+        row.pop('_image_key', None)
+    return dict(hosts=rows, drift=drift, failed=[r['host'] for r in rows if not r['ok']])
+
+
+def _aligned(rows, spans=()):
+    """Aligned lines with a rule under the header; the rows whose index is in ``spans`` (a failed
+    host's reason) run across the columns after the first and do not widen them."""
+    fitted = [row for index, row in enumerate(rows) if index not in spans]
+    widths = [max(len(row[i]) for row in fitted) for i in range(len(rows[0]))]
+    lines = []
+    for index, row in enumerate(rows):
+        if index in spans:
+            lines.append(('%s  %s' % (row[0].ljust(widths[0]), ' '.join(c for c in row[1:] if c))).rstrip())
+        else:
+            lines.append('  '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if index == 0:
+            lines.append('  '.join('-' * w for w in widths))
+    return lines
+
+
+def _version_row(summary, info):
+    if not summary['ok']:
+        return [summary['host'], '-', '-', '-', '-', '-']
+    container = ((info.get('vllm') or {}).get('container') or {})
+    return [summary['host'], str(summary.get('ollama_version') or '-'), _image_cell(container),
+            str(summary.get('vllm_version') or '-'), str(summary.get('gpu_driver') or '-'),
+            str(summary.get('kernel') or '-')]
+
+
+def memory_report_table(hosts, hostvars, var='memory_info'):
+    """Lines of the report: the memory table (one row per host in ``hosts``, from
+    ``hostvars[host][var]``), its legend, the versions table with drifting columns marked, and the
+    full message of each failed host."""
+    _check_input('memory_report_table', hosts, hostvars)
+    results = list(_results(hosts, hostvars, var))
+    summaries = [memory_report_host(host, info) for host, info in results]
+    drift = _drift(summaries)
+    rows = [list(HEADERS)]
+    incomplete = False
+    for host, info in results:
         if isinstance(info, Mapping) and (info.get('restart_fit') or {}).get('complete') is False:
             incomplete = True
         rows.append(memory_report_row(host, info))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
-    lines = []
-    for index, row in enumerate(rows):
-        lines.append('  '.join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        if index == 0:
-            lines.append('  '.join('-' * w for w in widths))
+    lines = _aligned(rows, spans=[i + 1 for i, summary in enumerate(summaries) if not summary['ok']])
     lines.append('Restart fits: ceil(MemTotal x gpu_memory_utilization) + margin, against MemAvailable '
                  '+ Ollama resident + running vLLM container.')
     if incomplete:
         lines.append('* Ollama or the vLLM container could not be read on that host: the prediction may be optimistic.')
+    header = [h + (DRIFT_MARK if i and VERSION_FIELDS[i - 1] in drift else '')
+              for i, h in enumerate(VERSION_HEADERS)]
+    lines.append('')
+    lines.extend(_aligned([header] + [_version_row(s, info) for s, (_h, info) in zip(summaries, results)]))
+    if drift:
+        names = [VERSION_HEADERS[VERSION_FIELDS.index(f) + 1] for f in drift]
+        lines.append('!  differs between hosts: %s' % ', '.join(names))
+    else:
+        lines.append('Versions: the same on every host that answered.')
+    failed = [s for s in summaries if not s['ok']]
+    if failed:
+        lines.append('')
+        lines.append('Failed hosts (full messages):')
+        for summary in failed:
+            lines.append('%s: %s' % (summary['host'], ' '.join(summary['error'].split())))
     return lines
+
+
+def _prom_value(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return '1' if value else '0'
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    return repr(float(value))
+
+
+_METRICS = (
+    # name, help, field
+    ('openclaw_gx10_report_ok', 'Whether memory_info read this host (1) or failed (0).', 'ok'),
+    ('openclaw_gx10_mem_total_bytes', 'MemTotal from /proc/meminfo.', 'mem_total'),
+    ('openclaw_gx10_mem_available_bytes', 'MemAvailable from /proc/meminfo (what vLLM checks at start on GB10).',
+     'mem_available'),
+    ('openclaw_gx10_ollama_up', 'Whether Ollama answered GET /api/ps.', 'ollama_up'),
+    ('openclaw_gx10_ollama_resident_bytes', 'Bytes the models Ollama holds take (sum of /api/ps size).',
+     'ollama_resident_bytes'),
+    ('openclaw_gx10_ollama_models_loaded', 'Models Ollama holds.', 'ollama_models_loaded'),
+    ('openclaw_gx10_vllm_healthy', 'Whether vLLM answered 200 on /health.', 'vllm_healthy'),
+    ('openclaw_gx10_vllm_kv_cache_usage_ratio', 'vLLM KV cache usage (1 is full).', 'vllm_kv_cache_usage'),
+    ('openclaw_gx10_vllm_restart_fits', 'Whether a gated vLLM restart would fit now.', 'restart_fits'),
+    ('openclaw_gx10_vllm_restart_required_bytes', 'ceil(MemTotal x gpu_memory_utilization) + margin.',
+     'restart_required'),
+    ('openclaw_gx10_vllm_restart_projected_bytes',
+     'MemAvailable + Ollama resident + running vLLM container: what a restart could have.', 'restart_projected'),
+    ('openclaw_gx10_vllm_restart_shortfall_bytes', 'Bytes missing for a restart; 0 when it fits.',
+     'restart_shortfall'),
+)
+
+
+def _label(value):
+    return str(value).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+
+
+def memory_report_metrics(info, host=None, timestamp=None):
+    """node_exporter textfile metrics (Prometheus text format) from one memory_info result."""
+    summary = memory_report_host(host or '', info)
+    if summary['ok']:
+        summary['ollama_up'] = summary.get('ollama_status') == 'ok'
+        summary['ollama_models_loaded'] = len(summary.get('ollama_models') or [])
+    lines = []
+    for name, text, field in _METRICS:
+        value = _prom_value(summary.get(field))
+        if value is None:
+            continue
+        lines.append('# HELP %s %s' % (name, text))
+        lines.append('# TYPE %s gauge' % name)
+        lines.append('%s %s' % (name, value))
+    if summary['ok']:
+        labels = dict(ollama_version=summary.get('ollama_version'), vllm_image=summary.get('vllm_image'),
+                      vllm_image_id=summary.get('vllm_image_id'), vllm_version=summary.get('vllm_version'),
+                      gpu_driver=summary.get('gpu_driver'), kernel=summary.get('kernel'))
+        lines.append('# HELP openclaw_gx10_versions_info Versions on this host (drift across a fleet), always 1.')
+        lines.append('# TYPE openclaw_gx10_versions_info gauge')
+        lines.append('openclaw_gx10_versions_info{%s} 1' % ','.join(
+            '%s="%s"' % (k, _label(v if v is not None else '')) for k, v in sorted(labels.items())))
+    if timestamp is not None:
+        lines.append('# HELP openclaw_gx10_report_timestamp_seconds When the report read this host (Unix time).')
+        lines.append('# TYPE openclaw_gx10_report_timestamp_seconds gauge')
+        lines.append('openclaw_gx10_report_timestamp_seconds %s' % _prom_value(float(timestamp)))
+    return '\n'.join(lines) + '\n'
 
 
 class FilterModule(object):
     def filters(self):
         return {
             'memory_report_table': memory_report_table,
+            'memory_report_data': memory_report_data,
+            'memory_report_metrics': memory_report_metrics,
         }

@@ -21,6 +21,8 @@ description:
     of M(openclaw.gx10.ollama_unload) and the vLLM role, C(ceil(MemTotal * gpu_memory_utilization) + margin)
     needed as C(MemAvailable), against what is available now plus what the restart frees first (the
     models Ollama holds and the memory of the running vLLM container).
+  - Also what drifts across a fleet - the kernel, the GPU driver (C(nvidia-smi), where present), the vLLM
+    image (tag, ID and repository digests), vLLM's C(/version) and Ollama's C(/api/version).
   - Read-only. A service that is down, starting or hung is reported, never a failure; only an unreadable
     C(/proc/meminfo) or invalid options fail the task.
 author:
@@ -29,6 +31,7 @@ requirements:
   - requests
   - Linux (reads C(/proc/meminfo))
   - The C(docker) CLI for the container state (optional; without it the state is V(unknown)).
+  - C(nvidia-smi) for the GPU driver version (optional; without it RV(host.gpu_driver) is V(null)).
 options:
   ollama_url:
     description:
@@ -212,6 +215,17 @@ vllm:
           description: Its image.
           type: str
           sample: vllm/vllm-openai:v0.21.0
+        image_id:
+          description: The ID of the image it runs (C(docker inspect) C(.Image)).
+          type: str
+          sample: sha256:0c2b8a9d1e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b
+        image_digests:
+          description:
+            - The repository digests of that image (C(docker image inspect) C(.RepoDigests)); empty for an
+              image built on the host, V(null) when unknown.
+          type: list
+          elements: str
+          sample: [vllm/vllm-openai@sha256:6b1e0c8f2a3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f]
         id:
           description: Its ID.
           type: str
@@ -255,6 +269,25 @@ vllm:
       sample: [Qwen/Qwen3.5-35B-A3B-FP8]
     models_error:
       description: Why RV(vllm.models) is V(null), for example a 401 without O(api_key).
+      type: str
+      sample: null
+host:
+  description: What else drifts across a fleet.
+  returned: always
+  type: dict
+  contains:
+    kernel:
+      description: The running kernel's release (C(uname -r)).
+      type: str
+      sample: 6.11.0-1016-nvidia
+    gpu_driver:
+      description:
+        - The NVIDIA driver version (C(nvidia-smi --query-gpu=driver_version --format=csv,noheader)); the
+          distinct versions joined with C(, ) when GPUs differ. V(null) without C(nvidia-smi) or when it fails.
+      type: str
+      sample: "580.95.05"
+    gpu_driver_error:
+      description: Why RV(host.gpu_driver) is V(null) although C(nvidia-smi) is installed.
       type: str
       sample: null
 restart_fit:
@@ -318,6 +351,7 @@ restart_fit:
 '''
 
 import json
+import platform
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
@@ -385,24 +419,66 @@ def ollama_info(module):
     return result
 
 
+def _inspected_image_id(inspect_output):
+    """The image ID (``.Image``) of the container in ``docker inspect`` output, or None."""
+    try:
+        data = json.loads(inspect_output)
+    except ValueError:
+        return None
+    if isinstance(data, list):
+        data = data[0] if data else None
+    if not isinstance(data, dict) or not isinstance(data.get('Image'), str):
+        return None
+    return data['Image'] or None
+
+
+def host_info(module):
+    """The kernel release and the GPU driver version, where nvidia-smi answers."""
+    result = dict(kernel=platform.release() or None, gpu_driver=None, gpu_driver_error=None)
+    smi = module.get_bin_path('nvidia-smi')
+    if not smi:
+        return result
+    rc, out, err = module.run_command([smi, '--query-gpu=driver_version', '--format=csv,noheader'])
+    versions = []
+    for line in (out or '').splitlines():
+        line = line.strip()
+        if line and line not in versions:
+            versions.append(line)
+    if rc == 0 and versions:
+        result['gpu_driver'] = ', '.join(versions)
+    else:
+        result['gpu_driver_error'] = 'nvidia-smi failed (rc=%d): %s' % (rc, ((err or out or '').strip())[:300])
+    return result
+
+
 def docker_container(module):
     name = module.params['vllm_container_name']
     docker = module.get_bin_path('docker')
     if not docker:
-        return dict(unknown_container(name), memory_usage=None, error='the docker CLI is not installed')
+        return dict(unknown_container(name), memory_usage=None, image_id=None, image_digests=None,
+                    error='the docker CLI is not installed')
     rc, out, err = module.run_command([docker, 'inspect', '--type', 'container', name])
     if rc != 0:
         text = (err or out or '').strip()
         if 'no such' in text.lower():
-            return dict(absent_container(name), memory_usage=None, error=None)
-        return dict(unknown_container(name), memory_usage=None,
+            return dict(absent_container(name), memory_usage=None, image_id=None, image_digests=None, error=None)
+        return dict(unknown_container(name), memory_usage=None, image_id=None, image_digests=None,
                     error='docker inspect %s failed (rc=%d): %s' % (name, rc, text[:300]))
     try:
         state = container_state(out, name)
     except ValueError as exc:
-        return dict(unknown_container(name), memory_usage=None,
+        return dict(unknown_container(name), memory_usage=None, image_id=None, image_digests=None,
                     error='docker inspect %s printed no JSON: %s' % (name, to_native(exc)))
-    state.update(memory_usage=None, error=None)
+    state.update(memory_usage=None, error=None, image_id=None, image_digests=None)
+    image_id = _inspected_image_id(out)
+    if image_id:
+        state['image_id'] = image_id
+        rc, digests, err = module.run_command([docker, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image_id])
+        if rc == 0:
+            try:
+                state['image_digests'] = sorted(json.loads(digests) or [])
+            except (ValueError, TypeError):
+                pass
     if state['running']:
         rc, out, err = module.run_command([docker, 'stats', '--no-stream', '--format', '{{.MemUsage}}', name])
         if rc == 0:
@@ -505,7 +581,7 @@ def main():
         memory = snapshot()
     except MeminfoError as exc:
         module.fail_json(msg='Cannot read the memory figures: %s' % to_native(exc), ollama=ollama, vllm=vllm)
-    module.exit_json(changed=False, memory=memory, ollama=ollama, vllm=vllm,
+    module.exit_json(changed=False, memory=memory, ollama=ollama, vllm=vllm, host=host_info(module),
                      restart_fit=restart_fit(memory, ollama, vllm, fraction, margin))
 
 

@@ -298,4 +298,46 @@ def test_table_marks_incomplete_prediction():
     data['restart_fit']['complete'] = False
     lines = memory_report_table(['h'], {'h': {'m': data}}, 'm')
     assert 'UNKNOWN (Ollama timeout)' in lines[2] and lines[2].rstrip().endswith('*')
-    assert lines[-1].startswith('*')
+    assert any(line.startswith('* ') for line in lines[3:])
+
+
+# ------------------------------------------------------------------------------ drift: image, driver, kernel
+
+class FakeModule(object):
+    """get_bin_path and run_command of AnsibleModule, answering from a table."""
+
+    def __init__(self, bins, answers):
+        self.bins, self.answers, self.calls = bins, answers, []
+
+    def get_bin_path(self, name):
+        return self.bins.get(name)
+
+    def run_command(self, argv):
+        self.calls.append(argv)
+        return self.answers[argv[1] if len(argv) > 1 else argv[0]]
+
+
+def test_inspected_image_id():
+    from ansible_collections.openclaw.gx10.plugins.modules.memory_info import _inspected_image_id
+    assert _inspected_image_id(json.dumps([{'Image': 'sha256:abc', 'Config': {'Image': 'x:1'}}])) == 'sha256:abc'
+    assert _inspected_image_id('[]') is None
+    assert _inspected_image_id('not json') is None
+
+
+def test_host_info_driver_from_nvidia_smi():
+    from ansible_collections.openclaw.gx10.plugins.modules.memory_info import host_info
+    module = FakeModule({'nvidia-smi': '/usr/bin/nvidia-smi'},
+                        {'--query-gpu=driver_version': (0, '580.95.05\n580.95.05\n', '')})
+    result = host_info(module)
+    assert result['gpu_driver'] == '580.95.05' and result['gpu_driver_error'] is None
+    assert module.calls == [['/usr/bin/nvidia-smi', '--query-gpu=driver_version', '--format=csv,noheader']]
+    assert result['kernel']
+
+
+def test_host_info_without_nvidia_smi_or_when_it_fails():
+    from ansible_collections.openclaw.gx10.plugins.modules.memory_info import host_info
+    assert host_info(FakeModule({}, {}))['gpu_driver'] is None
+    failed = host_info(FakeModule({'nvidia-smi': '/usr/bin/nvidia-smi'}, {
+        '--query-gpu=driver_version': (9, '', 'NVIDIA-SMI has failed because it could not communicate with the driver')}))
+    assert failed['gpu_driver'] is None
+    assert 'could not communicate' in failed['gpu_driver_error']
