@@ -11,14 +11,12 @@ Range requests, sha256 verification, the manifest written last.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 
+import gx10_functional
 import pytest
+from gx10_functional import free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULE = 'openclaw.gx10.ollama_model'
@@ -37,40 +35,9 @@ def _load_registry():
 registry_module = _load_registry()
 
 
-def _ansible_env():
-    env = dict(os.environ)
-    env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': os.path.join(REPO, '.cache', 'collections') + os.pathsep + os.pathsep.join(
-            p for p in sys.path if p.endswith('site-packages')),
-        'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_DEPRECATION_WARNINGS': 'False',
-        'ANSIBLE_LOCALHOST_WARNING': 'False',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'False',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'ANSIBLE_RETRY_FILES_ENABLED': 'False',
-    })
-    return env
-
-
 def run_tasks(tasks):
     """Run tasks in one ansible-playbook process; return each task's result for localhost."""
-    play = [{'hosts': 'localhost', 'gather_facts': False, 'connection': 'local', 'tasks': tasks}]
-    with tempfile.NamedTemporaryFile('w', suffix='.yml', prefix='ollama-model-', delete=False) as handle:
-        json.dump(play, handle)  # JSON is YAML
-    try:
-        exe = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-        proc = subprocess.run([exe if os.path.exists(exe) else 'ansible-playbook', '-i', 'localhost,', handle.name],
-                              env=_ansible_env(), capture_output=True, text=True, timeout=300, check=False)
-    finally:
-        os.unlink(handle.name)
-    try:
-        doc = json.loads(proc.stdout)
-    except ValueError:
-        pytest.fail('ansible-playbook printed no JSON (rc %s):\n%s\n%s'
-                    % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
-    return [task['hosts']['localhost'] for task in doc['plays'][0]['tasks']]
+    return gx10_functional.run_tasks(tasks, timeout=300)
 
 
 def task(check=False, diff=True, **args):
@@ -260,14 +227,8 @@ def test_bad_names_change_nothing(server, registry):
     assert registry.requests() == []
 
 
-def _closed_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_unreachable_ollama(registry):
-    url = 'http://127.0.0.1:%d' % _closed_port()
+    url = 'http://127.0.0.1:%d' % free_port()
     check, real = run_tasks([task(check=True, name=['tiny'], url=url), task(name=['tiny'], url=url)])
     assert check['changed'] is True and check['pulled'] == ['tiny:latest']
     assert any('refuses connections' in w for w in check.get('warnings', []))

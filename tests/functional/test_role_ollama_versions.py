@@ -14,30 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 
 import pytest
+from gx10_functional import collections_path, free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, 'tests', 'functional', 'files', 'ollama_validate.yml')
-
-
-def _collections_path():
-    root = os.path.join(REPO, '.cache', 'collections')
-    link = os.path.join(root, 'ansible_collections', 'openclaw', 'gx10')
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO, link)
-    return root
-
-
-def _closed_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 # name, server (real | a version the emulator answers | down), role variables,
@@ -83,7 +68,7 @@ def results(ollama_server):
     emulators = {v: mod.OllamaEmulator(version=v).start() for v in ('0.24.0', '0.33.0', '0.41.2')}
     urls = {v: e.url for v, e in emulators.items()}
     urls['real'] = ollama_server.url
-    urls['down'] = 'http://127.0.0.1:%d' % _closed_port()
+    urls['down'] = 'http://127.0.0.1:%d' % free_port()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             results_file = os.path.join(tmp, 'results.json')
@@ -91,7 +76,7 @@ def results(ollama_server):
             with open(extra, 'w') as f:
                 json.dump({'results_file': results_file,
                            'cases': [{'name': n, 'url': urls[s], 'vars': v} for n, s, v, _w, _ww in CASES]}, f)
-            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_NOCOLOR='1',
+            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR='1',
                        ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
                        ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_RETRY_FILES_ENABLED='False')
             exe = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
