@@ -66,10 +66,6 @@ def main_pid(host):
     return int(host.check_output("systemctl show -p MainPID --value ollama"))
 
 
-def nrestarts(host):
-    return int(host.check_output("systemctl show -p NRestarts --value ollama"))
-
-
 def write_file(host, path, content):
     host.check_output("mkdir -p %s && printf %%s %s > %s"
                       % (shlex.quote(os.path.dirname(path)), shlex.quote(content), shlex.quote(path)))
@@ -182,7 +178,7 @@ def test_ollama_killed_during_eviction_gate_passes_on_empty_server(host):
     ollama_as_emulator(host, "--mode", "slow", "--slow-delay", "600")
     ollama(host, "POST", "/api/generate", {"model": "tiny-a", "keep_alive": -1})
     assert ollama_names(host) == ["tiny-a:latest"]
-    pid, restarts = main_pid(host), nrestarts(host)
+    pid = main_pid(host)
     before = assert_healthy_vllm(host)
     proc = play_background(RESTART, {"vllm_unload_timeout": 20})
     try:
@@ -198,8 +194,9 @@ def test_ollama_killed_during_eviction_gate_passes_on_empty_server(host):
             proc.kill()
             proc.communicate()
     out = flat(out)
-    # systemd's Restart=always brings it back, empty.
-    wait_for("systemd to start ollama.service again", lambda: nrestarts(host) > restarts and main_pid(host) not in (0, pid))
+    # systemd's Restart=always brings it back, empty (the vLLM gate may also hold and release it:
+    # a manual stop and start reset NRestarts, so the new main process is what counts).
+    wait_for("systemd to start ollama.service again", lambda: main_pid(host) not in (0, pid), timeout=120)
     wait_for("Ollama to answer again", lambda: ollama_is(host, "emulator"))
     assert ollama_names(host) == []  # back, and empty
     # The kill lands between two polls of /api/ps (the usual case): the refused connection means

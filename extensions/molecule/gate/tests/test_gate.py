@@ -38,6 +38,11 @@ def index_of(lines, text, start=0):
     raise AssertionError("no line with %r in the journal:\n%s" % (text, "\n".join(lines)))
 
 
+def released(lines):
+    """The journal lines when the gate has released Ollama in them, else None."""
+    return lines if any("vllm-gate: released ollama" in line for line in lines) else None
+
+
 def ollama_back(host):
     """The gate's ExecStartPost releases a held Ollama right after its own completion."""
     wait_for("Ollama to answer again (released by the gate)",
@@ -191,9 +196,7 @@ def test_fallback_traffic_never_breaks_a_start(host, tight, how):
         assert not any(OOM in line for line in lines), lines
         assert not any("REFUSED" in line for line in lines), lines
         # ExecStartPost releases Ollama right after its own completion: wait for that line
-        lines = wait_for("the gate to release Ollama", lambda: (
-            lambda got: got if any("vllm-gate: released ollama" in line for line in got) else None)(
-                journal_since(host, mark)), timeout=60)
+        lines = wait_for("the gate to release Ollama", lambda: released(journal_since(host, mark)), timeout=60)
         held = index_of(lines, "vllm-gate: holding ollama")
         released = index_of(lines, "vllm-gate: released ollama", held)
         assert held < index_of(lines, FIRST_LINE, held) < released

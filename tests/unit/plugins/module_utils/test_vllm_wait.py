@@ -180,8 +180,8 @@ def test_unit_scheduled_for_restart_is_a_failed_start():
 
 def test_a_new_invocation_of_the_unit_is_a_failed_start():
     # systemd restarted the unit between two looks (the auto-restart state was not seen).
-    host = Host(container="created", unit={"ActiveState": "activating", "SubState": "start-pre",
-                                          "InvocationID": "aaa"})
+    host = Host(container="created",
+                unit={"ActiveState": "activating", "SubState": "start-pre", "InvocationID": "aaa"})
     looks = []
 
     def sleep(_seconds):
