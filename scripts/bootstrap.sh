@@ -396,7 +396,8 @@ step_venv221() {
     [ -x "$VENV221/bin/python" ] || run_logged venv221 "$py" -m venv "$VENV221"
     # One requirements file: the 2.21 pins, then every line of the others whose package the
     # 2.21 file does not pin (so test dependencies added to requirements.txt come along).
-    run_logged venv221 "$VENV221/bin/python" - "$VENV221/requirements.merged.txt" "$REQS221" "${reqs[@]}" <<'PYEOF'
+    # Not through run_logged: it runs commands in the background, where stdin (this script) is /dev/null.
+    "$VENV221/bin/python" - "$VENV221/requirements.merged.txt" "$REQS221" "${reqs[@]}" >>"$LOGS/bootstrap-venv221.log" 2>&1 <<'PYEOF'
 import re
 import sys
 
@@ -412,6 +413,7 @@ for path in rest:
 with open(out, "w") as f:
     f.write("\n".join(l for l in lines if name(l)) + "\n")
 PYEOF
+    [ -s "$VENV221/requirements.merged.txt" ] || die "venv221: could not merge the requirements (log: $LOGS/bootstrap-venv221.log)"
     run_logged venv221 "$VENV221/bin/python" -m pip install --disable-pip-version-check --no-input \
         --progress-bar off -r "$VENV221/requirements.merged.txt"
     local core
