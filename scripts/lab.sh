@@ -283,7 +283,10 @@ incident() {
     ollama_load "$host" big
     say "a client loaded big: $host Ollama holds: $(ollama_ps "$host")"
 
-    say "BEFORE: docker restart vllm (what an operator typed before this collection)"
+    # The role's vllm.service gates every start, even after a `docker restart` (it brings vLLM
+    # back through the gate): stop it to show the world before this collection.
+    docker exec "$host" systemctl stop vllm.service
+    say "BEFORE: docker restart vllm (what an operator typed before this collection; vllm.service stopped)"
     res=$(docker exec "$host" sh -c "$(cat "$REPO/bench/plain_restart.sh")" plain_restart vllm \
         http://127.0.0.1:8000/health 120 | tail -n 1)
     python3 -c '
@@ -294,10 +297,10 @@ if r["ok"]:
 else:
     print("  FAILED after %s s, container %s:" % (r["seconds"], r["state"]))
     print("  " + r["why"])' "$res"
-    docker exec "$host" docker stop -t 30 vllm >/dev/null  # end docker's restart loop
+    docker exec "$host" docker stop -t 30 vllm >/dev/null  # stop it if it started after all
     say "$host: vLLM is down; Ollama still holds: $(ollama_ps "$host")"
 
-    say "AFTER: playbooks/vllm_restart.yml -l $host (predict, evict Ollama, start vLLM, wait for /health)"
+    say "AFTER: playbooks/vllm_restart.yml -l $host (predict, evict Ollama, start vllm.service through its gate, wait until vLLM serves)"
     play incident-gated playbooks/vllm_restart.yml -l "$host" -e "$extra" \
         || die "the gated restart failed (lab/logs/incident-gated.log)"
     say "$host: vLLM /health $(docker exec "$host" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health); Ollama holds: $(ollama_ps "$host")"
