@@ -18,8 +18,9 @@ import argparse
 import json
 import subprocess
 import threading
+import time
 
-from _common import LabHost, alternate, ensure_lab, fmt, log, median, table, write_result
+from _common import OLLAMA_IN_HOST, LabHost, alternate, ensure_lab, fmt, log, median, table, write_result
 
 # Runs in the host: wait for the first 200, then for a non-200, then for 200 again.
 PROBE = r'''
@@ -98,7 +99,16 @@ def main():
     kinds = ("plain", "gated") if args.no_crash else ("plain", "gated", "crash")
     runs = {k: [] for k in kinds}
     order = alternate(kinds, args.runs)
+
+    def settled():
+        """vllm.service active and Ollama answering again (the gate holds it while vLLM loads)."""
+        return (h.sh("systemctl is-active %s" % unit, check=False).stdout.strip() == "active"
+                and h.sh("curl -sf -m 2 %s/api/version" % OLLAMA_IN_HOST, check=False).returncode == 0)
+
     for i, kind in enumerate(order, 1):
+        deadline = time.monotonic() + 180
+        while not settled() and time.monotonic() < deadline:
+            time.sleep(0.5)
         if h.ps_names():
             h.unload_all()
         if kind != "gated" and h.sh("systemctl is-active %s" % unit, check=False).stdout.strip() != "active":
