@@ -255,7 +255,7 @@ def unit_state(run, unit):
 
 def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_certs=True,
                  request_timeout=10.0, container=None, unit=None, run=None, completion_check=True,
-                 sleep=None, clock=None, settle=UNIT_SETTLE):
+                 sleep=None, clock=None, settle=UNIT_SETTLE, previous_invocation=None):
     """Wait until vLLM serves, or say why not.  Never raises for an outcome.
 
     Serving means ``/health`` 200 AND, with ``completion_check``, one real
@@ -266,6 +266,8 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
     a docker that does not answer is waited out.  ``run`` runs docker and systemctl.
     A container or unit still in its old stopped state is only a verdict once it was seen
     running, or after ``settle`` seconds (a start may not have got that far yet).
+    ``previous_invocation``: the unit's InvocationID before a ``systemctl restart --no-block``;
+    until the unit has another one, the old server may still answer and nothing counts.
 
     Returns ``{'serving', 'healthy', 'reason', 'waited', 'health', 'completion',
     'container', 'unit'}``.
@@ -283,6 +285,12 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
 
     def check():
         state['reason'] = None
+        if previous_invocation and unit and run:
+            now = unit_state(run, unit)
+            if now.get('InvocationID') == previous_invocation:
+                state['unit'] = now
+                state['reason'] = 'unit %s has not restarted yet (InvocationID %s)' % (unit, previous_invocation)
+                return False, state
         health = probe(base, '/health', headers=headers, validate_certs=validate_certs, timeout=request_timeout)
         state['health'] = health['outcome']
         if health['outcome'] == '200':

@@ -61,6 +61,11 @@ options:
     description:
       - The systemd unit that runs vLLM; its failure ends the wait early.
     type: str
+  previous_invocation:
+    description:
+      - The O(unit)'s C(InvocationID) before a C(systemctl restart --no-block). Until the unit runs
+        another invocation, the old server may still answer, so nothing counts as serving.
+    type: str
   completion:
     description:
       - Also require one real completion. V(false) waits for C(/health) 200 only.
@@ -159,6 +164,7 @@ def main():
             container=dict(type='str'),
             unit=dict(type='str'),
             completion=dict(type='bool', default=True),
+            previous_invocation=dict(type='str'),
             log_lines=dict(type='int', default=40),
         )),
         required_if=[('completion', True, ('model',))],
@@ -178,7 +184,7 @@ def main():
         params['url'], params['timeout'], model=params['model'], api_key=params['api_key'],
         headers=params['headers'], validate_certs=params['validate_certs'],
         request_timeout=params['request_timeout'], container=params['container'], unit=params['unit'],
-        run=run, completion_check=params['completion'])
+        run=run, completion_check=params['completion'], previous_invocation=params['previous_invocation'])
     result['changed'] = False
     result['kv_cache_usage'] = None
     if not params['container']:

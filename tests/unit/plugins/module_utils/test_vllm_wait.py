@@ -239,6 +239,18 @@ def test_stopped_container_and_inactive_unit_right_after_a_no_block_start_are_no
     assert result["reason"] == "container vllm exited with code 1"
 
 
+def test_the_old_invocation_still_serving_does_not_count(standin):
+    url = standin()
+    assert _vllm.wait_serving(url, 60, model="standin")["serving"]  # the old server answers
+    host = Host(unit={"ActiveState": "active", "SubState": "running", "InvocationID": "old"})
+    result = _vllm.wait_serving(url, 3, model="standin", unit="vllm.service", run=host, previous_invocation="old")
+    assert not result["serving"], result
+    assert "unit vllm.service has not restarted yet (InvocationID old)" in result["reason"]
+    host.unit = {"ActiveState": "active", "SubState": "running", "InvocationID": "new"}
+    assert _vllm.wait_serving(url, 30, model="standin", unit="vllm.service", run=host,
+                              previous_invocation="old")["serving"]
+
+
 def test_recent_logs_reads_journal_and_container():
     host = Host()
     logs = _vllm.recent_logs(host, unit="vllm.service", container="vllm", lines=5)
