@@ -407,6 +407,13 @@ def _fmt(value):
     return '%d B' % value
 
 
+def task_result(tasks, name):
+    """localhost's result of the playbook's task NAME (the report has option checks before it)."""
+    found = [t['hosts']['localhost'] for t in tasks if t['task']['name'] == name and 'localhost' in t['hosts']]
+    assert len(found) == 1, [t['task']['name'] for t in tasks]
+    return found[0]
+
+
 def test_memory_report_playbook_lists_the_figures(real, standin_factory, tmp_path):
     real.load('tiny-b', keep_alive='1h')
     server = standin_factory()
@@ -422,17 +429,19 @@ def test_memory_report_playbook_lists_the_figures(real, standin_factory, tmp_pat
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert by_name(real.ps()) == by_name(ps)
     tasks = doc['plays'][0]['tasks']
-    info = tasks[0]['hosts']['localhost']
+    info = task_result(tasks, 'Read memory, Ollama and vLLM figures')
     assert info['changed'] is False
     assert info['memory']['total'] == total
     assert by_name(info['ollama']['models']) == expected_models(ps)
-    lines = tasks[1]['hosts']['localhost']['msg']
+    lines = task_result(tasks, 'Print the fleet memory table')['msg']
     assert isinstance(lines, list)
     header = lines[0]
     for title in ('HOST', 'MemTotal', 'MemAvailable', 'MemFree', 'Ollama resident', 'vLLM container',
                   '/health', 'KV cache', 'Restart fits'):
         assert title in header
-    rows = [line for line in lines if line.startswith('localhost ')]
+    # The memory table comes first; the versions table (drift) follows after a blank line.
+    memory_table = lines[:lines.index('')] if '' in lines else lines
+    rows = [line for line in memory_table if line.startswith('localhost ')]
     assert len(rows) == 1
     row = rows[0]
     mem = info['memory']
@@ -460,7 +469,7 @@ def test_memory_report_playbook_check_mode_and_other_group(tmp_path):
     proc, doc = run_playbook(PLAYBOOK, inventory=str(inventory), extra_args=['--check', '-e', 'gx10_group=lab'])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     tasks = doc['plays'][0]['tasks']
-    lines = tasks[1]['hosts']['localhost']['msg']
+    lines = task_result(tasks, 'Print the fleet memory table')['msg']
     row = [line for line in lines if line.startswith('localhost ')][0]
     assert 'none (Ollama refuses connections)' in row and ' refused ' in row
     assert doc['stats']['localhost']['changed'] == 0
