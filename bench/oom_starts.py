@@ -90,7 +90,7 @@ def main():
         res.update(available_before_gib=round(avail / GIB, 3), ollama_before=held,
                    ollama_after=h.ps_names(), vllm_after=h.vllm_state())
         if kind == "plain" and not res["ok"]:
-            h.stop_vllm()  # end docker's restart loop (unless-stopped) before the next run
+            h.stop_vllm()  # the failed container stays down (restart policy no) until the next run
         runs[kind].append(res)
         log("run %2d/%d %-5s %-4s %.2f s  avail %.2f GiB  %s" % (
             i, len(order), kind, "ok" if res["ok"] else "FAIL", res["wall_seconds"], avail / GIB,
