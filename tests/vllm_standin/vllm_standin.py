@@ -454,15 +454,6 @@ def make_handler(state):
                 body = None
             return body
 
-        def _read_json(self):
-            length = int(self.headers.get("content-length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw.decode() or "null")
-            except ValueError:
-                body = None
-            return body
-
         def do_POST(self):  # noqa: N802
             path = self.path.split("?", 1)[0]
             body = self._read_json()
