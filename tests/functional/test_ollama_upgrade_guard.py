@@ -50,16 +50,20 @@ def fake_docker(tmp_path):
     return make
 
 
+class Health(http.server.BaseHTTPRequestHandler):
+    """A vLLM /health that answers 200 (the guard's "vLLM serves")."""
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture
 def health_server():
-    class Health(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header('Content-Length', '0')
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Health)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield 'http://127.0.0.1:%d' % server.server_address[1]
@@ -116,14 +120,6 @@ def test_waits_until_vllm_has_loaded(fake_docker):
     bindir = fake_docker('running')
     asked = os.path.join(bindir, 'docker.asked')
 
-    class Health(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header('Content-Length', '0')
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
     servers = []
     stop = threading.Event()
 
