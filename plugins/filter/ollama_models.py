@@ -10,7 +10,6 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.six import string_types
 
 from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import ModelNameError, parse_model_name
 
@@ -24,21 +23,21 @@ def ollama_model_specs(value, variable='ollama_models'):
     """
     if value is None:
         return []
-    if isinstance(value, string_types) or isinstance(value, dict) or not hasattr(value, '__iter__'):
+    if isinstance(value, str) or isinstance(value, dict) or not hasattr(value, '__iter__'):
         raise AnsibleFilterError('%s must be a list of model names or of {name, state} dicts, got %r'
                                  % (variable, value))
     out = []
     seen = {}
     for index, item in enumerate(value):
         where = '%s[%d]' % (variable, index)
-        if isinstance(item, string_types):
+        if isinstance(item, str):
             name, state = item, 'present'
         elif isinstance(item, dict):
             unknown = sorted(set(item) - set(['name', 'state']))
             if unknown:
                 raise AnsibleFilterError('%s=%r: unknown keys %s; accepted: name, state' % (where, item, ', '.join(unknown)))
             name, state = item.get('name'), item.get('state', 'present')
-            if not isinstance(name, string_types):
+            if not isinstance(name, str):
                 raise AnsibleFilterError('%s=%r: "name" must be a model name such as qwen3:32b' % (where, item))
         else:
             raise AnsibleFilterError('%s=%r: use a model name such as qwen3:32b, or {name: ..., state: present|absent}'

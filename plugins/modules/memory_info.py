@@ -355,7 +355,7 @@ import platform
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.six.moves.urllib.parse import urlparse
+from urllib.parse import urlparse
 
 from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     HAS_REQUESTS,

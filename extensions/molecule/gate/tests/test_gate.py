@@ -198,8 +198,8 @@ def test_fallback_traffic_never_breaks_a_start(host, tight, how):
         # ExecStartPost releases Ollama right after its own completion: wait for that line
         lines = wait_for("the gate to release Ollama", lambda: released(journal_since(host, mark)), timeout=60)
         held = index_of(lines, "vllm-gate: holding ollama")
-        released = index_of(lines, "vllm-gate: released ollama", held)
-        assert held < index_of(lines, FIRST_LINE, held) < released
+        released_at = index_of(lines, "vllm-gate: released ollama", held)
+        assert held < index_of(lines, FIRST_LINE, held) < released_at
         # one start per restart: the start-up check never failed and systemd never retried (a
         # manual restart resets the counter; the crash is one automatic restart)
         expected = restarts + 1 if how == "crash" else 0
