@@ -142,6 +142,14 @@ show_log() {
         echo "---- $log (last 60 lines) ----"; tail -n 60 "$log"
     fi
     echo "---- end of $log ----"
+    # The failures in brief, last, so that a report that keeps only a log's head and tail keeps
+    # them: a failed play's whole output in an assertion otherwise buries them.
+    if grep -qE '^(FAILED|ERROR) |^E  |fatal: \[' "$log"; then
+        echo "---- $log: failures in brief ----"
+        grep -E -A6 'fatal: \[|^E +(AssertionError|assert )' "$log" | grep -v '^--$' | cut -c1-300 | tail -n 80
+        grep -E '^(FAILED|ERROR) ' "$log" | cut -c1-300 | tail -n 20
+        echo "---- end of the failures in brief ----"
+    fi
 }
 
 # ---------------------------------------------------------------- lint
