@@ -208,6 +208,7 @@ class LabHost:
     def __init__(self, lab, host):
         self.lab, self.host = lab, host
         self.vllm = lab.var(host, "vllm_container_name", "vllm")
+        self.unit = lab.var(host, "vllm_service_name", "vllm") + ".service"
         self.health = lab.vllm_health_url(host)
 
     def sh(self, script, **kw):
@@ -269,6 +270,23 @@ class LabHost:
 
     def stop_vllm(self):
         self.sh("docker stop -t 30 %s >/dev/null 2>&1 || true" % q(self.vllm))
+
+    def unit_state(self):
+        return self.sh("systemctl is-active %s" % q(self.unit), check=False).stdout.strip()
+
+    def without_unit(self, deadline=120):
+        """vLLM as operators ran it before this collection, for a plain run to restart (untimed):
+        the unit stopped, the container started by `docker start`. Under a running unit,
+        `docker restart` races the unit's ExecStopPost `docker stop`, then a second, gated start."""
+        if self.unit_state() in ("active", "activating", "reloading"):
+            self.sh("systemctl stop %s" % q(self.unit))
+        self.sh("docker start %s >/dev/null" % q(self.vllm))
+        end = time.monotonic() + deadline
+        while not self.healthy():
+            if time.monotonic() > end:
+                raise SystemExit("vLLM did not serve within %d s of `docker start %s` (unit stopped)"
+                                 % (deadline, self.vllm))
+            time.sleep(0.2)
 
     def plain_restart(self, deadline=120):
         """`docker restart` + the wait for its outcome, timed from the controller (whole process)."""

@@ -4,7 +4,8 @@ On one lab host (lab/inventory.yml; brought up with 1 host when missing), Ollama
 same stand-in load time for both, N runs each, alternating. A probe INSIDE the host polls
 /health every 20 ms from before the restart until vLLM answers again, and reports the seconds
 between the last 200 before and the first 200 after (the time clients see no vLLM):
-    plain  docker restart vllm               (what operators typed; bypasses the gate)
+    plain  docker restart vllm               (what operators typed before this collection: the
+           container without its unit, which is stopped first and not timed)
     gated  playbooks/vllm_restart.yml -l HOST (predict and evict while vLLM serves, then
            systemctl restart: the gate, the load, one completion)
     crash  kill -9 of vLLM's main process: systemd restarts vllm.service through the gate
@@ -84,7 +85,6 @@ def main():
 
     lab = ensure_lab(1)
     h = LabHost(lab, args.host or lab.hosts[0])
-    unit = lab.var(h.host, "vllm_service_name", "vllm") + ".service"
     h.unload_all()
     warm = h.gated_restart()
     if not warm["ok"]:
@@ -101,9 +101,12 @@ def main():
     order = alternate(kinds, args.runs)
 
     def settled():
-        """vllm.service active and Ollama answering again (the gate holds it while vLLM loads)."""
-        return (h.sh("systemctl is-active %s" % unit, check=False).stdout.strip() == "active"
-                and h.sh("curl -sf -m 2 %s/api/version" % OLLAMA_IN_HOST, check=False).returncode == 0)
+        """Ollama answering again (the gate holds it while vLLM loads) and vLLM up: the unit
+        active, or after a plain run (no unit) the container healthy."""
+        if h.sh("curl -sf -m 2 %s/api/version" % OLLAMA_IN_HOST, check=False).returncode != 0:
+            return False
+        state = h.unit_state()
+        return state == "active" or (state in ("inactive", "failed") and h.healthy())
 
     for i, kind in enumerate(order, 1):
         deadline = time.monotonic() + 180
@@ -111,8 +114,10 @@ def main():
             time.sleep(0.5)
         if h.ps_names():
             h.unload_all()
-        if kind != "gated" and h.sh("systemctl is-active %s" % unit, check=False).stdout.strip() != "active":
-            h.gated_restart()  # after a plain restart the unit is not the owner any more
+        if kind == "plain":
+            h.without_unit()
+        elif h.unit_state() != "active":
+            h.gated_restart()  # the unit owns vLLM again (untimed): the gated path and a crash need it
         down, res = measure(h, actions[kind])
         res["down_seconds"] = down
         runs[kind].append(res)

@@ -33,6 +33,8 @@ def main():
     for i, kind in enumerate(order, 1):
         if h.ps_names():
             h.unload_all()
+        if kind == "plain":
+            h.without_unit()
         res = h.plain_restart() if kind == "plain" else h.gated_restart()
         runs[kind].append(res)
         log("run %2d/%d %-5s %-4s %.2f s %s" % (i, len(order), kind, "ok" if res["ok"] else "FAIL",

@@ -83,6 +83,9 @@ def main():
     runs = {"plain": [], "gated": []}
     order = alternate(("plain", "gated"), args.runs)
     for i, kind in enumerate(order, 1):
+        if kind == "plain":
+            h.unload_all()    # the blind `docker start` below must serve first
+            h.without_unit()
         h.load(args.model)
         avail = h.meminfo()["MemAvailable"]
         held = h.ps_names()

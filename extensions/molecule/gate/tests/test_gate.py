@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from gx10_testinfra import (GIB, MIB, REPO, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
-                            ollama_load, ollama_names, play, serves, wait_for)
+                            ollama_load, ollama_names, ollama_up, play, serves, wait_for)
 
 SCENARIO = Path(__file__).resolve().parents[1]
 CONVERGE = SCENARIO / "converge.yml"
@@ -45,8 +45,7 @@ def released(lines):
 
 def ollama_back(host):
     """The gate's ExecStartPost releases a held Ollama right after its own completion."""
-    wait_for("Ollama to answer again (released by the gate)",
-             lambda: host.run("curl -sf -m 2 http://127.0.0.1:11434/api/version").rc == 0, timeout=60)
+    ollama_up(host)
 
 
 def wait_serving(host, timeout=180):

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from gx10_testinfra import (GIB, MIB, OLLAMA, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
-                            ollama_load, ollama_names, play, wait_for)
+                            ollama_load, ollama_names, ollama_up, play, wait_for)
 
 
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -211,6 +211,7 @@ def test_docker_restart_fails_while_ollama_squats_gated_restart_passes(host, tmp
     rc, out = play(RESTART, settings, tmp_path=tmp_path)
     assert rc == 0, out
     assert "vLLM vllm serves on" in re.sub(r"\s+", " ", out), out
+    ollama_up(host)  # released by the unit's ExecStartPost (vllm_hold_ollama): a moment later
     assert ollama_names(host) == []
     assert health(host) == "200"
     data = inspect(host)

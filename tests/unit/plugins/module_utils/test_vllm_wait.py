@@ -251,6 +251,25 @@ def test_the_old_invocation_still_serving_does_not_count(standin):
                               previous_invocation="old")["serving"]
 
 
+def test_serving_counts_once_the_unit_left_exec_start_post(standin):
+    # vLLM answers while the unit still runs ExecStartPost (the gate's check, then releasing a
+    # held Ollama): the start is not over, and a restart reported done would be early.
+    url = standin()
+    host = Host(unit={"ActiveState": "activating", "SubState": "start-post", "InvocationID": "a"})
+    result = _vllm.wait_serving(url, 3, model="standin", unit="vllm.service", run=host)
+    assert not result["serving"], result
+    assert "vLLM serves; unit vllm.service is still in ExecStartPost" in result["reason"]
+    looks = []
+
+    def sleep(_seconds):
+        looks.append(1)
+        if len(looks) == 2:
+            host.unit = {"ActiveState": "active", "SubState": "running", "InvocationID": "a"}
+
+    result = _vllm.wait_serving(url, 60, model="standin", unit="vllm.service", run=host, sleep=sleep)
+    assert result["serving"] and len(looks) == 2, result
+
+
 def test_recent_logs_reads_journal_and_container():
     host = Host()
     logs = _vllm.recent_logs(host, unit="vllm.service", container="vllm", lines=5)
