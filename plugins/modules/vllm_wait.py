@@ -61,7 +61,7 @@ options:
     description:
       - The systemd unit that runs vLLM; its failure ends the wait early.
       - With a unit, the wait ends only once the unit has left C(ExecStartPost) (its own check,
-        then releasing a held Ollama): a start is over when the unit is active.
+        then releasing a held Ollama), so a start is over when the unit is active.
     type: str
   previous_invocation:
     description:
