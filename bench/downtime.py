@@ -8,6 +8,7 @@ between the last 200 before and the first 200 after (the time clients see no vLL
            container without its unit, which is stopped first and not timed)
     gated  playbooks/vllm_restart.yml -l HOST (predict and evict while vLLM serves, then
            systemctl restart: the gate, the load, one completion)
+    unit   the same on the host alone: the gate's hold, then systemctl restart (no controller)
     crash  kill -9 of vLLM's main process: systemd restarts vllm.service through the gate
            (RestartSec, the gate, the load)
 Printed: median downtime of each, gated - plain (the gate's own cost, hoped <= 0.5 s), and
@@ -90,13 +91,22 @@ def main():
     if not warm["ok"]:
         raise SystemExit("the first gated restart failed: %s" % warm.get("why"))
 
+    def unit():
+        """What the role's restart does on the host (hold, then systemctl restart), without the
+        Ansible controller: the same gate, none of the controller's CPU on the same 2 cores."""
+        gate = lab.var(h.host, "vllm_gate_dir", "/usr/local/lib/openclaw-gx10")
+        cfg = "/etc/openclaw-gx10/%s-gate.json" % lab.var(h.host, "vllm_container_name", "vllm")
+        rc = h.sh("python3 %s/vllm_gate.py %s hold >/dev/null && systemctl restart %s" % (gate, cfg, h.unit),
+                  check=False).returncode
+        return {"ok": rc == 0, "why": "" if rc == 0 else "systemctl restart failed (rc=%d)" % rc}
+
     def crash():
         pid = h.sh("docker inspect -f '{{.State.Pid}}' %s" % h.vllm).stdout.strip()
         h.sh("kill -9 %s" % pid)
         return {"ok": True}
 
-    actions = {"plain": h.plain_restart, "gated": h.gated_restart, "crash": crash}
-    kinds = ("plain", "gated") if args.no_crash else ("plain", "gated", "crash")
+    actions = {"plain": h.plain_restart, "gated": h.gated_restart, "unit": unit, "crash": crash}
+    kinds = ("plain", "gated", "unit") if args.no_crash else ("plain", "gated", "unit", "crash")
     runs = {k: [] for k in kinds}
     order = alternate(kinds, args.runs)
 
@@ -129,6 +139,9 @@ def main():
            for k in kinds])
     extra = None if med["gated"] is None or med["plain"] is None else med["gated"] - med["plain"]
     print("\ngated - plain: %s (the gate's own downtime; the goal is <= 0.5 s)" % fmt(extra))
+    if med.get("unit") is not None and med["plain"] is not None:
+        print("unit - plain: %s (the same restart on the host alone, without the controller's CPU)"
+              % fmt(med["unit"] - med["plain"]))
     if "crash" in med:
         print("crash to serving again: %s (RestartSec %s s included)" % (
             fmt(med["crash"]), lab.var(h.host, "vllm_restart_sec", 10)))

@@ -16,7 +16,8 @@ through Ansible, and the vLLM gate installed on each host (``vllm.service``'s
 2. ``/api/ps`` is polled until they are gone: the reply comes BEFORE the eviction;
 3. a model still listed at the deadline (stuck in "Stopping...") or answering 404
    (deleted while loaded) restarts ``restart_unit`` when one is given;
-4. MemAvailable must reach ``ceil(MemTotal x fraction)`` + margin by the deadline.
+4. MemAvailable must reach ``ceil(MemTotal x fraction)`` + margin by the deadline
+   (``_memgate``: the same gate, also run alone by the host gate when Ollama is held stopped).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -24,18 +25,17 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.openclaw.gx10.plugins.module_utils._memgate import (
+    BadOption,
+    MemoryGate,
+    gate_shortfall_message,
+)
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     MeminfoError,
-    SizeError,
-    UtilizationError,
     drop_caches,
     format_bytes,
     format_processes,
-    fraction_bytes,
-    parse_size,
-    parse_utilization,
     predict_fit,
-    required_bytes,
     snapshot,
     top_processes,
 )
@@ -67,10 +67,6 @@ DEFAULTS = dict(
 )
 
 
-class BadOption(Exception):
-    """An option is invalid: nothing was done."""
-
-
 class EvictionFailed(Exception):
     """The eviction or the memory gate failed; ``result`` holds what was seen and done."""
 
@@ -83,16 +79,6 @@ class EvictionFailed(Exception):
 def _url_ok(url):
     scheme, sep, rest = (url or '').partition('://')
     return bool(sep) and scheme in ('http', 'https') and bool(rest.split('/')[0])
-
-
-def gate_shortfall_message(timeout, required, mem, resident, processes):
-    """The memory gate's failure, the same words in the module and on the host."""
-    return ('Timed out after %s s waiting for MemAvailable to reach %s (%d bytes, margin included): '
-            'MemTotal %s, MemAvailable %s, MemFree %s (short by %s); still resident in Ollama: %s; '
-            'largest processes by resident memory: %s'
-            % (timeout, format_bytes(required), required, format_bytes(mem['total']),
-               format_bytes(mem['available']), format_bytes(mem['free']),
-               format_bytes(required - mem['available']), resident, processes))
 
 
 class Eviction(object):
@@ -171,30 +157,11 @@ class Eviction(object):
         for name in ('wait_timeout', 'request_timeout'):
             if params[name] is None or params[name] <= 0:
                 raise BadOption('%s: must be a number of seconds greater than 0, got %r' % (name, params[name]))
-        fraction = params['require_fraction']
-        if fraction is not None and params['require_available'] is not None:
-            raise BadOption('parameters are mutually exclusive: require_available|require_fraction')
-        try:
-            if fraction is not None:
-                fraction = parse_utilization(fraction, 'require_fraction')
-            margin = parse_size(params['margin'], 'margin')
-            available = (parse_size(params['require_available'], 'require_available')
-                         if params['require_available'] is not None else None)
-        except (SizeError, UtilizationError) as exc:
-            raise BadOption(str(exc))
-        if available is None and fraction is None:
+        self.memgate = MemoryGate(fraction=params['require_fraction'], available=params['require_available'],
+                                  margin=params['margin'], **self.poll_kwargs)
+        if not self.memgate.wanted:
             return
-        mem = self.memory()
-        self.required = required_bytes(mem['total'], fraction=fraction, available=available, margin=margin)
-        if self.required > mem['total']:
-            if fraction is not None:
-                what = 'require_fraction %s of MemTotal (%s)' % (fraction, format_bytes(fraction_bytes(mem['total'], fraction)))
-            else:
-                what = 'require_available %s' % format_bytes(available)
-            raise BadOption(
-                '%s plus margin %s = %s (%d bytes) is more than MemTotal %s (%d bytes): it can never be met'
-                % (what, format_bytes(margin), format_bytes(self.required), self.required,
-                   format_bytes(mem['total']), mem['total']))
+        self.required = self.memgate.require(self.memory())
         self.result['memory']['required'] = self.required
 
     # ----------------------------------------------------------------- eviction
@@ -280,12 +247,10 @@ class Eviction(object):
             if not outcome['dropped']:
                 self.warn('drop_caches: %s' % outcome['msg'])
 
-        def check():
-            mem = self.memory()
-            self.store_memory(mem)
-            return self.required is None or mem['available'] >= self.required, mem
-
-        met, mem, _elapsed = poll(check, self.params['wait_timeout'], **self.poll_kwargs)
+        try:
+            met, mem = self.memgate.wait(self.params['wait_timeout'], on_reading=self.store_memory)
+        except MeminfoError as exc:
+            self.fail('Cannot read the memory figures: %s' % exc)
         if met:
             return
         try:

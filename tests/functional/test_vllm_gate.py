@@ -22,15 +22,17 @@ import pytest
 from gx10_functional import free_port, run_tasks
 
 REPO = Path(__file__).resolve().parents[2]
-MODULE_UTILS = ["_http.py", "_poll.py", "_memory.py", "_ollama.py", "_evict.py", "_vllm.py"]
+MODULE_UTILS = ["_http.py", "_poll.py", "_memory.py", "_memgate.py", "_ollama.py", "_evict.py", "_vllm.py"]
 STANDIN = REPO / "tests" / "vllm_standin" / "vllm_standin.py"
 
 FAKE_SYSTEMCTL = """#!/bin/sh
-# records every call; `is-active ollama` answers from $GX10_FAKE_ACTIVE, LoadState loaded
+# records every call; `is-active ollama` answers from $GX10_FAKE_ACTIVE, LoadState loaded,
+# `list-jobs UNIT` shows a job of type $GX10_FAKE_JOB when set (as systemd 252 prints it)
 echo "$*" >> "$GX10_FAKE_LOG"
 case "$*" in
   *is-active*) [ "$GX10_FAKE_ACTIVE" = 1 ] && exit 0; exit 3 ;;
   *LoadState*) echo loaded ;;
+  list-jobs*) [ -n "$GX10_FAKE_JOB" ] && echo "2389 vllm.service $GX10_FAKE_JOB running" ;;
 esac
 exit 0
 """
@@ -65,12 +67,25 @@ def settings(tmp_path, ollama_url, **kw):
     return path
 
 
-def gate(script, bindir, cfg, step, active=False, extra_path=None):
-    env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]),
+# Runs the gate as systemd does and says afterwards which of these it imported.
+WHICH_IMPORTS = """
+import runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+print("gx10-imported: requests=%s" % ("requests" in sys.modules), flush=True)
+sys.exit(code)
+"""
+
+
+def gate(script, bindir, cfg, step, active=False, job=""):
+    env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), GX10_FAKE_JOB=job,
                GX10_FAKE_LOG=str(bindir / "systemctl.log"), GX10_FAKE_ACTIVE="1" if active else "0")
     # the host's own python3, without this venv's site-packages on the path (requests apart)
-    proc = subprocess.run([sys.executable, "-I", str(script), str(cfg), step], env=env, capture_output=True,
-                          text=True, timeout=180, check=False)
+    proc = subprocess.run([sys.executable, "-I", "-c", WHICH_IMPORTS, str(script), str(cfg), step], env=env,
+                          capture_output=True, text=True, timeout=180, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -143,6 +158,7 @@ def test_hold_stops_ollama_after_the_eviction_and_release_starts_it_once(tmp_pat
     # stop); what it held is named in the journal.
     assert "vllm-gate: evicted tiny-b:latest (" in out and "with ollama stopped" in out, out
     assert "holding ollama stopped" in out, out
+    assert "gx10-imported: requests=True" in out, out  # listing what it held is HTTP
     assert "stop ollama" in calls(bindir)
     assert (tmp_path / "run" / "vllm.ollama-held").exists()
     rc, out = gate(script, bindir, cfg, "release")
@@ -150,6 +166,66 @@ def test_hold_stops_ollama_after_the_eviction_and_release_starts_it_once(tmp_pat
     assert calls(bindir).count("start --no-block ollama") == 1
     rc, out = gate(script, bindir, cfg, "release")  # nothing held any more: nothing started
     assert rc == 0 and calls(bindir).count("start --no-block ollama") == 1
+
+
+def test_ansible_holds_before_the_restart_and_the_restart_keeps_it_held(tmp_path, ollama_server):
+    """vllm_restart.yml holds Ollama while vLLM still serves; the stop half of the restart keeps
+    it held and the start half only waits for memory: neither the listing nor a stop and start of
+    Ollama, nor the HTTP stack's import, falls into the downtime (bench/run.sh downtime)."""
+    ollama_server.unload_all()
+    ollama_server.load("tiny-b", keep_alive="2h")
+    script, bindir = install_layout(tmp_path)
+    cfg = settings(tmp_path, ollama_server.url, hold_ollama=True)
+    rc, out = gate(script, bindir, cfg, "hold", active=True)
+    assert rc == 0, out
+    assert "vllm-gate: evicted tiny-b:latest (" in out and "holding ollama stopped" in out, out
+    assert calls(bindir).count("stop ollama") == 1 and (tmp_path / "run" / "vllm.ollama-held").exists()
+    # the stop half of `systemctl restart vllm.service`: the unit's job is a restart
+    rc, out = gate(script, bindir, cfg, "release", job="restart")
+    assert rc == 0 and "keeping ollama held: vllm.service restarts" in out, out
+    assert "start --no-block ollama" not in calls(bindir)
+    assert "gx10-imported: requests=False" in out, out
+    # the start half: held and stopped, so the memory gate only, without requests
+    rc, out = gate(script, bindir, cfg, "pre", active=False)
+    assert rc == 0, out
+    assert "held before this start, nothing to evict" in out and "memory gate passed" in out, out
+    assert "gx10-imported: requests=False" in out, out
+    assert calls(bindir).count("stop ollama") == 1
+    # a plain stop (its job is a stop) or a crash (no job) releases
+    rc, out = gate(script, bindir, cfg, "release", job="stop")
+    assert rc == 0 and "released ollama" in out, out
+    assert calls(bindir).count("start --no-block ollama") == 1
+
+
+def test_held_start_refuses_with_the_modules_own_words(tmp_path, ollama_server):
+    """The memory-only gate of a held start is the eviction's gate: the same failure sentence."""
+    ollama_server.unload_all()
+    script, bindir = install_layout(tmp_path)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "vllm.ollama-held").write_text("0\n")
+    cfg = settings(tmp_path, ollama_server.url, hold_ollama=True, gpu_memory_utilization=0.999, margin="1GiB",
+                   unload_timeout=1)
+    rc, out = gate(script, bindir, cfg, "pre", active=False)
+    assert rc == 1, out
+    gate_msg = out.split("vllm-gate: REFUSED: ", 1)[1].splitlines()[0]
+    module_msg = run_tasks([{"openclaw.gx10.ollama_unload": {
+        "url": ollama_server.url, "require_fraction": 0.999, "margin": "1GiB", "wait_timeout": 1}}])[0]["msg"]
+    assert gate_msg == module_msg
+    mem = meminfo()
+    fraction = round(min(0.995, (mem["MemAvailable"] + 2 * (1 << 30)) / mem["MemTotal"]), 4)
+    cfg = settings(tmp_path, ollama_server.url, hold_ollama=True, gpu_memory_utilization=fraction, margin="0",
+                   unload_timeout=1)
+    rc, out = gate(script, bindir, cfg, "pre", active=False)
+    assert rc == 1, out
+    assert re.search(r"vllm-gate: REFUSED: Timed out after 1(\.0)? s waiting for MemAvailable to reach .*"
+                     r"still resident in Ollama: none \(ollama is held stopped\); largest processes", out), out
+
+
+def test_hold_step_without_vllm_hold_ollama_does_nothing(tmp_path, ollama_server):
+    script, bindir = install_layout(tmp_path)
+    rc, out = gate(script, bindir, settings(tmp_path, ollama_server.url, hold_ollama=False), "hold", active=True)
+    assert rc == 0 and "not holding ollama: vllm_hold_ollama is false" in out, out
+    assert "stop ollama" not in calls(bindir) and not (tmp_path / "run" / "vllm.ollama-held").exists()
 
 
 def test_an_inactive_ollama_is_not_held(tmp_path, ollama_server):

@@ -71,7 +71,7 @@ def test_changed_setting_goes_through_one_gated_restart(host, tmp_path):
     assert rc == 0, out
     assert out.count("restart.yml for %s" % TARGET) == 1, out
     assert out.count("TASK [openclaw.gx10.vllm : Stop the vLLM unit]") == 1, out
-    assert out.count("TASK [openclaw.gx10.vllm : Wait until vLLM serves") == 1, out
+    assert out.count("TASK [openclaw.gx10.vllm : Restart vLLM through its unit") == 1, out
     assert "differs in:" in out
     after = inspect(host)
     assert after["Id"] != before["Id"]
