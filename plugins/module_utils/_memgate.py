@@ -101,4 +101,3 @@ class MemoryGate(object):
 
         met, mem, _elapsed = poll(check, timeout, **self.poll_kwargs)
         return met, mem
-

@@ -60,7 +60,7 @@ def fake_unit(tmp_path):
     env = dict(PATH="%s:%s" % (bindir, os.environ["PATH"]), GX10_STATE=str(state), GX10_PORT=str(port),
                GX10_PYTHON=sys.executable, GX10_STANDIN=str(STANDIN))
     yield {"port": port, "state": state, "env": env, "url": "http://127.0.0.1:%d" % port}
-    for pid in {old.pid, int((state / "pid").read_text())}:
+    for pid in (old.pid, int((state / "pid").read_text())):
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:

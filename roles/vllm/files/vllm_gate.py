@@ -216,8 +216,9 @@ def release(cfg):
 
 
 def post(cfg):
-    result = lib('_vllm').wait_serving(cfg['vllm_url'], float(cfg['health_timeout']), model=cfg['served_model_name'],
-                          api_key=cfg.get('api_key') or None, container=cfg['container'], run=run)
+    result = lib('_vllm').wait_serving(cfg['vllm_url'], float(cfg['health_timeout']),
+                                       model=cfg['served_model_name'], api_key=cfg.get('api_key') or None,
+                                       container=cfg['container'], run=run)
     if not result['serving']:
         say('vLLM does not serve: %s' % result['reason'])
         release(cfg)
