@@ -28,16 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.openclaw.gx10.plugins.module_utils._memgate import (
     BadOption,
     MemoryGate,
-    gate_shortfall_message,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     MeminfoError,
     drop_caches,
     format_bytes,
-    format_processes,
     predict_fit,
     snapshot,
-    top_processes,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     OllamaClient,
@@ -260,8 +257,7 @@ class Eviction(object):
             resident = 'none (server unreachable)'
         except OllamaError as exc:
             resident = 'unknown (%s)' % exc.msg
-        self.fail(gate_shortfall_message(self.params['wait_timeout'], self.required, mem, resident,
-                                         format_processes(top_processes(5))))
+        self.fail(self.memgate.shortfall(self.params['wait_timeout'], mem, resident))
 
     def store_memory(self, mem):
         self.result['memory'].update(total=mem['total'], available=mem['available'], free=mem['free'])

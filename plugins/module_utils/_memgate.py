@@ -20,11 +20,13 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     SizeError,
     UtilizationError,
     format_bytes,
+    format_processes,
     fraction_bytes,
     parse_size,
     parse_utilization,
     required_bytes,
     snapshot,
+    top_processes,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._poll import poll
 
@@ -101,3 +103,8 @@ class MemoryGate(object):
 
         met, mem, _elapsed = poll(check, timeout, **self.poll_kwargs)
         return met, mem
+
+    def shortfall(self, timeout, mem, resident):
+        """Why ``wait`` gave up: the figures, what Ollama still holds (``resident``, in words) and
+        the largest processes now."""
+        return gate_shortfall_message(timeout, self.required, mem, resident, format_processes(top_processes(5)))

@@ -146,9 +146,7 @@ def memory_only(cfg):
         say('REFUSED: %s' % exc)
         return 1
     if not met:
-        say('REFUSED: %s' % memgate.gate_shortfall_message(
-            timeout, gate.required, mem, 'none (%s is held stopped)' % cfg['ollama_service'],
-            memory.format_processes(memory.top_processes(5))))
+        say('REFUSED: %s' % gate.shortfall(timeout, mem, 'none (%s is held stopped)' % cfg['ollama_service']))
         return 1
     return gate_passed(cfg, mem, gate.required)
 
