@@ -8,6 +8,7 @@ own output go to the same journal, in order), never from timing.
 """
 
 import math
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,7 +24,7 @@ HOLD = 256 * MIB     # VLLM_STANDIN_HOLD_BYTES in molecule.yml
 MARGIN = 256 * MIB   # vllm_restart_margin in molecule.yml
 OOM = "Free memory on device cuda:0"
 FIRST_LINE = "vLLM API server version"   # the stand-in's first line, as real vLLM's
-TARGET = "gx10-gate"
+TARGET = os.environ.get("GX10_VLLM_INSTANCE", "gx10-vllm")
 
 
 def unit(host, *props):
