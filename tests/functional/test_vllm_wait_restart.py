@@ -4,7 +4,7 @@
 """openclaw.gx10.vllm_wait with restart=true, through Ansible: the module restarts the unit itself
 (so that it is already running when vLLM goes down) and waits for THAT start, not for the old
 server. systemctl is a stand-in on PATH whose `restart` replaces the running vLLM stand-in with a
-new one (the host's PID 1 is not systemd here; Molecule's vllm and gate scenarios run the role's
+new one (the host's PID 1 is not systemd here; Molecule's vllm scenario runs the role's
 use of it under real systemd)."""
 import os
 import signal
