@@ -220,7 +220,10 @@ def test_ollama_killed_during_eviction_gate_passes_on_empty_server(host):
 
 # ---------------------------------------------------------------- 4. dockerd restarted while vLLM is down
 
-DIE_EVENT = "read -r ev < <(docker events --filter container=vllm --filter event=die --format '{{.Action}}'); "
+# --since a moment the test read before it started the play: docker replays a die that came before
+# `docker events` was subscribed (the transient unit and the play start at the same time).
+DIE_EVENT = ("read -r ev < <(docker events --since {since} --filter container=vllm --filter event=die "
+             "--format '{{{{.Action}}}}'); ")
 DOCKERD_TRIGGERS = {
     # dockerd goes down while the gate's stop call is still talking to it
     "during_stop": (DIE_EVENT, {}),
@@ -237,8 +240,9 @@ def test_dockerd_restarted_while_vllm_is_down(host, when):
     before = assert_healthy_vllm(host)
     trigger, extra = DOCKERD_TRIGGERS[when]
     host.check_output("rm -f /run/drill-dockerd")
+    since = host.check_output("date +%s.%N").strip()
     transient(host, "drill-dockerd",
-              trigger + "date +%s.%N > /run/drill-dockerd; systemctl restart docker; echo restarted >> /run/drill-dockerd")
+              trigger.format(since=since) + "date +%s.%N > /run/drill-dockerd; systemctl restart docker; echo restarted >> /run/drill-dockerd")
     rc, out, took = play(RESTART, extra)
     wait_for("the dockerd restart to finish", lambda: "restarted" in host.run("cat /run/drill-dockerd").stdout)
     print("dockerd restarted %s: rc %s after %s s; %s"
@@ -265,11 +269,13 @@ def test_dockerd_restarted_while_vllm_is_down(host, when):
 # ---------------------------------------------------------------- 5. a client reloads while vLLM loads
 
 RELOAD_LOG = "/run/drill-reload.log"
+# A stopped vLLM refuses /health at once: the long max-time only keeps a slow 200 on a loaded
+# machine from being read as "vLLM still loading".
 RELOAD_LOOP = (
     "while :; do t=$(date +%s.%N); "
     "c=$(curl -s -m 3 -o /dev/null -w '%{http_code}' -X POST " + OLLAMA + "/api/generate "
     "-d '{\"model\": \"tiny-a\", \"keep_alive\": -1}'); "
-    "h=$(curl -s -m 1 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health); "
+    "h=$(curl -s -m 10 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health); "
     "echo \"$t $c $h\" >> " + RELOAD_LOG + "; sleep 0.2; done")
 SLOW_START = {"VLLM_STANDIN_STARTUP_SECONDS": "6", "VLLM_STANDIN_HOLD_BYTES": "64M",
               "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0"}
