@@ -269,6 +269,12 @@ class LabHost:
         return self.sh("curl -sf -o /dev/null --max-time 5 %s" % q(self.health), check=False).returncode == 0
 
     def stop_vllm(self):
+        """vLLM down and staying down: the unit first, then the container. A bare `docker stop`
+        under the unit (Restart=always) is undone RestartSec later by a gated start, whose
+        eviction stops Ollama in the middle of whatever the caller was doing with it (the lab's
+        calibration loading `big` failed that way on a busy machine)."""
+        if self.unit_state() in ("active", "activating", "reloading", "deactivating"):
+            self.sh("systemctl stop %s" % q(self.unit))
         self.sh("docker stop -t 30 %s >/dev/null 2>&1 || true" % q(self.vllm))
 
     def unit_state(self):
