@@ -9,6 +9,8 @@ ollama_server_fresh  function: a new real server with the same models, for tests
                      server-wide state (deleted models, a hung runner)
 ollama_server_factory function: start(env=None) -> such a server with its own environment
 ollama_bundle, ollama_model_files: the bundle path and the GGUF files (built/cached)
+
+It also loads tests/functional/gx10_functional.py as `gx10_functional` for every test under tests/.
 """
 import importlib.util
 import os
@@ -30,6 +32,9 @@ def _load(name, *path):
 
 
 ollama_bench = _load("openclaw_ollama_bench", "tests", "ollama", "server.py")
+# The helpers every kind of test shares (free_port, serve_on_free_port, wait_for, ...), under the
+# name tests/functional imports it by: tests/unit and tests/contract `from gx10_functional import`.
+_load("gx10_functional", "tests", "functional", "gx10_functional.py")
 
 # model name -> key of ensure_models(); tiny-alias is a second name for tiny-a's file
 OLLAMA_TEST_MODELS = {"tiny-a": "tiny-a", "tiny-b": "tiny-b", "tiny-alias": "tiny-a",

@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from gx10_functional import PortTaken, address_in_use, serve_on_free_port
 
 REPO = Path(__file__).resolve().parents[2]
 STANDIN = REPO / "tests" / "vllm_standin" / "vllm_standin.py"
@@ -43,12 +44,6 @@ CPU_ARGS = ["--dtype", "float32", "--enforce-eager"]
 CPU_ENV = {"HF_HUB_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_NO_USAGE_STATS": "1",
            # keep the API server up once the engine died, so that /health 503 can be read
            "VLLM_KEEP_ALIVE_ON_ENGINE_DEATH": "1"}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def vllm_bin():
@@ -97,6 +92,9 @@ class Server:
         end = time.monotonic() + deadline
         while time.monotonic() < end:
             if self.proc.poll() is not None:
+                taken = address_in_use(self.tail(lines=200))
+                if taken:
+                    raise PortTaken(taken)
                 pytest.fail("%s exited %s before /health answered:\n%s"
                             % (self.name, self.proc.returncode, self.tail()), pytrace=False)
             try:
@@ -167,23 +165,29 @@ def servers(tmp_path_factory, model_dir):
     """The real vLLM and the stand-in, both started with the role's command line."""
     tmp = tmp_path_factory.mktemp("servers")
     started = []
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("VLLM_", "HF_"))}
+
+    def start(name, slug, launch, deadline):
+        """The server `launch(rendered)` names, healthy on a free port; on a new one (rendered
+        again) when another process took the port before the server bound it."""
+        def attempt(port):
+            cfg = render(tmp, model_dir, port)
+            assert cfg["command"][0] == str(model_dir), "the model is the first argument"
+            argv, env = launch(cfg)
+            server = Server(name, argv, env, port, str(tmp / ("%s-%d.log" % (slug, port))))
+            started.append(server)
+            server.wait_healthy(deadline)
+            return server, cfg
+        return serve_on_free_port(name, attempt)
+
     try:
-        real_port, standin_port = free_port(), free_port()
-        real_cfg = render(tmp, model_dir, real_port)
-        standin_cfg = render(tmp, model_dir, standin_port)
-        assert real_cfg["command"][0] == str(model_dir), "the model is the first argument"
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("VLLM_", "HF_"))}
+        # one after the other: the stand-in holds its port before the real one's is picked
+        standin = start("stand-in", "standin", lambda cfg: (
+            [sys.executable, str(STANDIN), "serve"] + cfg["command"],
+            dict(base, VLLM_STANDIN_STARTUP_SECONDS="0", VLLM_STANDIN_CUDA_CONTEXT_BYTES="0", **cfg["env"])), 60)[0]
         t0 = time.monotonic()
-        real = Server("real vLLM", [str(vllm_bin()), "serve"] + real_cfg["command"],
-                      dict(base, **real_cfg["env"]), real_port, str(tmp / "real.log"))
-        started.append(real)
-        standin = Server("stand-in", [sys.executable, str(STANDIN), "serve"] + standin_cfg["command"],
-                         dict(base, VLLM_STANDIN_STARTUP_SECONDS="0",
-                              VLLM_STANDIN_CUDA_CONTEXT_BYTES="0", **standin_cfg["env"]),
-                         standin_port, str(tmp / "standin.log"))
-        started.append(standin)
-        standin.wait_healthy(60)
-        real.wait_healthy(START_DEADLINE)
+        real, real_cfg = start("real vLLM", "real", lambda cfg: (
+            [str(vllm_bin()), "serve"] + cfg["command"], dict(base, **cfg["env"])), START_DEADLINE)
         print("\nreal vLLM %s healthy after %.1f s (argv: vllm serve %s)"
               % (VLLM_VERSION, time.monotonic() - t0, " ".join(real_cfg["command"])))
         yield {"real": real, "standin": standin}

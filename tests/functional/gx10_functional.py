@@ -2,10 +2,12 @@
 # Copyright (c) 2026, openclaw engineering
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Helpers shared by the functional tests: run tasks or playbooks through ansible-playbook with
-this checkout as openclaw.gx10 (ansible.posix.json callback), free ports, polls with deadlines.
+this checkout as openclaw.gx10 (ansible.posix.json callback), free ports and servers started on
+them (serve_on_free_port: a new port when the picked one was taken), polls with deadlines (wait_for).
 
 A plain module rather than conftest.py so that the test modules can import it by a name no other
-conftest.py shares (pytest puts tests/functional on sys.path: no __init__.py here).
+conftest.py shares (pytest puts tests/functional on sys.path: no __init__.py here). tests/conftest.py
+loads it under the same name, so tests/unit and tests/contract import it the same way.
 """
 from __future__ import annotations
 
@@ -104,7 +106,12 @@ def run_tasks(tasks, env=None, check=False, timeout=180):
 
 
 def free_port():
-    """A loopback TCP port nothing listens on (the kernel's pick; free when this returns)."""
+    """A loopback TCP port nothing listens on (the kernel's pick; free when this returns).
+
+    The one copy for every kind of test (tests/conftest.py makes this module importable from
+    tests/unit and tests/contract). Free when it returns, not when a server binds it later: start
+    a server on it through serve_on_free_port(), which retries with a new port.
+    """
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
@@ -113,6 +120,78 @@ def free_port():
 def nothing_listens():
     """A URL where nothing answers (connection refused)."""
     return 'http://127.0.0.1:%d' % free_port()
+
+
+BIND_ATTEMPTS = 3
+
+
+class PortTaken(Exception):
+    """Raised by a serve_on_free_port() start(port) whose server could not bind the port
+    (another process took it after free_port() picked it); the text says what the server said."""
+
+
+def address_in_use(output):
+    """The line of a server's output that says its bind failed with EADDRINUSE (Python's "[Errno
+    98] Address already in use", Go's "bind: address already in use"), else '' (false)."""
+    for line in (output or '').splitlines():
+        if 'address already in use' in line.lower():
+            return line.strip()
+    return ''
+
+
+def serve_on_free_port(what, start, attempts=BIND_ATTEMPTS):
+    """start(port) on a new free_port() until the server binds it; returns what start returns.
+
+    start(port) starts the server and returns once it holds the port (answers, or logged that it
+    bound it); it raises PortTaken, after stopping what it started, when the server could not bind
+    the port. Any other failure is the test's. After `attempts` taken ports the test fails.
+    """
+    taken = []
+    for _attempt in range(attempts):
+        port = free_port()
+        try:
+            return start(port)
+        except PortTaken as exc:
+            taken.append('port %d: %s' % (port, str(exc).strip()[-300:]))
+    pytest.fail('%s could not bind a free port in %d attempts: each port was taken by another process '
+                'between free_port() and the bind:\n%s' % (what, attempts, '\n'.join(taken)), pytrace=False)
+
+
+# What the vLLM stand-in (tests/vllm_standin/vllm_standin.py) logs once it holds its port: bound,
+# memory checked, not listening yet while it "loads" (wait_bound's bound_text for it).
+STANDIN_BOUND = 'Memory check passed'
+
+
+def wait_bound(what, proc, log_path, bound_text, timeout=60.0):
+    """Wait until a server process holds its port: its log (a file) shows `bound_text`, a line it
+    writes once it has bound the port. Raises PortTaken when it exited saying the address was in
+    use; fails the test when it exited otherwise, or after `timeout` s (then it kills it)."""
+    def read():
+        try:
+            with open(log_path, errors='replace') as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return ''
+
+    def bound():
+        text = read()
+        if bound_text in text:
+            return True
+        if proc.poll() is None:
+            return False
+        text = read()  # all it wrote before it exited
+        if address_in_use(text):
+            raise PortTaken(address_in_use(text))
+        pytest.fail('%s exited %s before it logged %r:\n%s' % (what, proc.returncode, bound_text, text[-3000:]),
+                    pytrace=False)
+        return False
+    try:
+        return wait_for('%s to bind its port (%r in %s)' % (what, bound_text, log_path), bound, timeout=timeout)
+    except BaseException:
+        if proc.poll() is None:  # timed out: it is not left running
+            proc.kill()
+            proc.wait(timeout=10)
+        raise
 
 
 def wait_for(what, predicate, timeout=30.0, interval=0.05):

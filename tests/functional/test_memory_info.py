@@ -23,12 +23,12 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from gx10_functional import REPO, ansible_env, free_port, nothing_listens, run_playbook, run_tasks
+from gx10_functional import (REPO, STANDIN_BOUND, ansible_env, free_port, nothing_listens, run_playbook, run_tasks,
+                             serve_on_free_port, wait_bound, wait_for)
 
 STANDIN = os.path.join(REPO, 'tests', 'vllm_standin', 'vllm_standin.py')
 PLAYBOOK = os.path.join(REPO, 'playbooks', 'memory_report.yml')
@@ -197,42 +197,44 @@ def _get_json(url, headers=None):
 # ----------------------------------------------------------------------------------------------
 
 class StandIn(object):
-    def __init__(self, args=(), startup='0'):
-        self.port = free_port()
+    """The stand-in as a process on `port`, its log (stderr) in a file; started() waits until it
+    holds the port (serve_on_free_port retries on a new one when another process took it)."""
+
+    def __init__(self, port, log_dir, args=(), startup='0'):
+        self.port = port
         env = dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS=startup)
         env.pop('VLLM_STANDIN_MEMINFO', None)
         self.url = 'http://127.0.0.1:%d' % self.port
-        self.proc = subprocess.Popen(
-            [sys.executable, STANDIN, 'serve', '--model', 'Qwen/Qwen3-0.6B', '--port', str(self.port),
-             '--host', '127.0.0.1', '--gpu-memory-utilization', '0.01'] + list(args),
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.stderr = []
+        self.log_path = os.path.join(log_dir, 'standin-%d.log' % port)
+        with open(self.log_path, 'w', encoding='utf-8') as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, STANDIN, 'serve', '--model', 'Qwen/Qwen3-0.6B', '--port', str(self.port),
+                 '--host', '127.0.0.1', '--gpu-memory-utilization', '0.01'] + list(args),
+                env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+
+    def started(self):
+        wait_bound('the vLLM stand-in', self.proc, self.log_path, STANDIN_BOUND)
+        return self
+
+    def log(self):
+        with open(self.log_path, encoding='utf-8', errors='replace') as handle:
+            return handle.read()
 
     def wait_log(self, text, deadline=30.0):
-        """Read the stand-in's log until a line contains text."""
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.stderr.append(line)
-            if text in line:
-                return
-        pytest.fail('the stand-in never logged %r:\n%s' % (text, ''.join(self.stderr)))
+        """Wait until the stand-in's log contains text."""
+        wait_for('the stand-in to log %r (its log: %s)' % (text, self.log_path), lambda: text in self.log(),
+                 timeout=deadline)
 
     def wait_healthy(self, deadline=30.0):
         import urllib.error
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            assert self.proc.poll() is None, ''.join(self.stderr)
+
+        def healthy():
+            assert self.proc.poll() is None, self.log()
             try:
-                status, _body = _get_json(self.url + '/health')
-                if status == 200:
-                    return
+                return _get_json(self.url + '/health')[0] == 200
             except urllib.error.URLError:
-                pass
-            time.sleep(0.05)
-        pytest.fail('the stand-in on %s did not answer 200 on /health within %s s' % (self.url, deadline))
+                return False
+        wait_for('the stand-in on %s to answer 200 on /health' % self.url, healthy, timeout=deadline)
 
     def stop(self):
         self.proc.terminate()
@@ -244,13 +246,15 @@ class StandIn(object):
 
 
 @pytest.fixture
-def standin_factory():
+def standin_factory(tmp_path):
     started = []
 
     def start(*args, **kwargs):
-        server = StandIn(*args, **kwargs)
-        started.append(server)
-        return server
+        def attempt(port):
+            server = StandIn(port, str(tmp_path), *args, **kwargs)
+            started.append(server)
+            return server.started()
+        return serve_on_free_port('the vLLM stand-in', attempt)
 
     yield start
     for server in started:

@@ -16,7 +16,7 @@ import sys
 
 import gx10_functional
 import pytest
-from gx10_functional import free_port
+from gx10_functional import nothing_listens
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULE = 'openclaw.gx10.ollama_model'
@@ -228,7 +228,7 @@ def test_bad_names_change_nothing(server, registry):
 
 
 def test_unreachable_ollama(registry):
-    url = 'http://127.0.0.1:%d' % free_port()
+    url = nothing_listens()
     check, real = run_tasks([task(check=True, name=['tiny'], url=url), task(name=['tiny'], url=url)])
     assert check['changed'] is True and check['pulled'] == ['tiny:latest']
     assert any('refuses connections' in w for w in check.get('warnings', []))

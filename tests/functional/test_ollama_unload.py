@@ -21,7 +21,7 @@ import textwrap
 import threading
 
 import pytest
-from gx10_functional import finish_tasks, free_port, run_tasks, start_tasks
+from gx10_functional import finish_tasks, nothing_listens, run_tasks, start_tasks
 
 GIB = 1024 ** 3
 MODULE = 'openclaw.gx10.ollama_unload'
@@ -240,7 +240,7 @@ def test_emulator_deleted_but_loaded_is_stuck(ollama_emulator):
 
 
 def test_unreachable_ok_and_fail():
-    url = 'http://127.0.0.1:%d' % free_port()
+    url = nothing_listens()
     ok, fail = run_tasks([unload_task(url=url), unload_task(url=url, on_unreachable='fail')])
     assert ok.get('failed') is not True, ok
     assert ok['changed'] is False and ok['resident_before'] == [] and ok['evicted'] == []

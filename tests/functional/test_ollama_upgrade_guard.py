@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import threading
 import time
 
 import pytest
+from gx10_functional import free_port, nothing_listens
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -32,12 +32,6 @@ case "$1" in
   *) exit 1 ;;
 esac
 """
-
-
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -76,7 +70,7 @@ def guard(bindir, vllm_url, wait=0, unit=''):
         'name': 'guard',
         'ansible.builtin.include_role': {'name': 'openclaw.gx10.ollama', 'tasks_from': 'install_vllm_guard.yml'},
         'vars': {'ollama_vllm_url': vllm_url, 'ollama_upgrade_vllm_wait': wait, 'ollama_vllm_unit': unit,
-                 'ollama_api_url': 'http://127.0.0.1:%d' % closed_port(),
+                 'ollama_api_url': nothing_listens(),
                  '_ollama_guard_what': 'restarting Ollama 0.5.4 for 0.5.5'},
     }]}]
     with tempfile.NamedTemporaryFile('w', suffix='.yml', delete=False) as handle:
@@ -93,7 +87,7 @@ def guard(bindir, vllm_url, wait=0, unit=''):
 
 
 def test_refuses_while_the_container_runs_and_health_refuses(fake_docker):
-    url = 'http://127.0.0.1:%d' % closed_port()
+    url = nothing_listens()
     run = guard(fake_docker('running'), url, wait=0)
     assert run.returncode != 0, run.stdout[-3000:]
     assert 'Refused restarting Ollama 0.5.4 for 0.5.5: vLLM is loading' in run.stdout
@@ -102,21 +96,21 @@ def test_refuses_while_the_container_runs_and_health_refuses(fake_docker):
 
 
 def test_refuses_while_the_container_restarts(fake_docker):
-    run = guard(fake_docker('restarting'), 'http://127.0.0.1:%d' % closed_port(), wait=0)
+    run = guard(fake_docker('restarting'), nothing_listens(), wait=0)
     assert run.returncode != 0 and 'container vllm is restarting' in run.stdout, run.stdout[-3000:]
 
 
 def test_passes_when_vllm_serves_or_is_stopped(fake_docker, health_server):
     served = guard(fake_docker('running'), health_server)
     assert served.returncode == 0, served.stdout[-3000:]
-    stopped = guard(fake_docker('exited'), 'http://127.0.0.1:%d' % closed_port())
+    stopped = guard(fake_docker('exited'), nothing_listens())
     assert stopped.returncode == 0, stopped.stdout[-3000:]
 
 
 def test_waits_until_vllm_has_loaded(fake_docker):
     """vLLM's /health starts answering 1 s after the guard first looked: the guard polls (every 5 s)
     within its deadline and passes."""
-    port = closed_port()
+    port = free_port()
     bindir = fake_docker('running')
     asked = os.path.join(bindir, 'docker.asked')
 

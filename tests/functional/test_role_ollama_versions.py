@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 import pytest
-from gx10_functional import collections_path, free_port
+from gx10_functional import collections_path, nothing_listens
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, 'tests', 'functional', 'files', 'ollama_validate.yml')
@@ -68,7 +68,7 @@ def results(ollama_server):
     emulators = {v: mod.OllamaEmulator(version=v).start() for v in ('0.24.0', '0.33.0', '0.41.2')}
     urls = {v: e.url for v, e in emulators.items()}
     urls['real'] = ollama_server.url
-    urls['down'] = 'http://127.0.0.1:%d' % free_port()
+    urls['down'] = nothing_listens()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             results_file = os.path.join(tmp, 'results.json')

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from gx10_functional import free_port, run_tasks
+from gx10_functional import STANDIN_BOUND, nothing_listens, run_tasks, serve_on_free_port, wait_bound
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE_UTILS = ["_http.py", "_poll.py", "_memory.py", "_memgate.py", "_ollama.py", "_evict.py", "_vllm.py"]
@@ -237,12 +237,19 @@ def test_an_inactive_ollama_is_not_held(tmp_path, ollama_server):
 
 @pytest.fixture
 def standin(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(STANDIN), "org/m", "--served-model-name", "standin",
-                             "--host", "127.0.0.1", "--port", str(port), "--gpu-memory-utilization", "0.01"],
-                            env=dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS="1"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    yield "http://127.0.0.1:%d" % port
+    """The URL of a stand-in that holds its port and loads for a second (refused, then serves)."""
+    def attempt(port):
+        log_path = tmp_path / ("standin-%d.log" % port)
+        with open(log_path, "w", encoding="utf-8") as log:
+            proc = subprocess.Popen([sys.executable, str(STANDIN), "org/m", "--served-model-name", "standin",
+                                     "--host", "127.0.0.1", "--port", str(port), "--gpu-memory-utilization", "0.01"],
+                                    env=dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS="1"),
+                                    stdout=subprocess.DEVNULL, stderr=log)
+        wait_bound("the vLLM stand-in", proc, log_path, STANDIN_BOUND)
+        return proc, "http://127.0.0.1:%d" % port
+
+    proc, url = serve_on_free_port("the vLLM stand-in", attempt)
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -273,7 +280,7 @@ def test_post_waits_until_vllm_serves_records_it_and_releases(tmp_path, ollama_s
 def test_post_fails_when_the_container_exits_and_still_releases(tmp_path, ollama_server):
     script, bindir = install_layout(tmp_path)
     fake_docker(bindir, state="exited")
-    cfg = settings(tmp_path, ollama_server.url, vllm_url="http://127.0.0.1:%d" % free_port(),
+    cfg = settings(tmp_path, ollama_server.url, vllm_url=nothing_listens(),
                    health_timeout=40, hold_ollama=True)
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "vllm.ollama-held").write_text("1\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gx10_functional import free_port, run_tasks
+from gx10_functional import STANDIN_BOUND, run_tasks, serve_on_free_port, wait_bound
 
 REPO = Path(__file__).resolve().parents[2]
 STANDIN = REPO / "tests" / "vllm_standin" / "vllm_standin.py"
@@ -44,7 +44,6 @@ exit 0
 @pytest.fixture
 def fake_unit(tmp_path):
     """An 'old' stand-in already serving on the port, invocation 1, and the fake systemctl."""
-    port = free_port()
     state = tmp_path / "state"
     state.mkdir()
     (state / "inv").write_text("1\n")
@@ -52,10 +51,18 @@ def fake_unit(tmp_path):
     bindir.mkdir()
     (bindir / "systemctl").write_text(FAKE_SYSTEMCTL)
     (bindir / "systemctl").chmod(0o755)
-    old = subprocess.Popen([sys.executable, str(STANDIN), "org/m", "--served-model-name", "standin",
-                            "--host", "127.0.0.1", "--port", str(port), "--gpu-memory-utilization", "0.01"],
-                           env=dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS="0"),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def attempt(port):
+        log_path = tmp_path / ("old-standin-%d.log" % port)
+        with open(log_path, "w", encoding="utf-8") as log:
+            proc = subprocess.Popen([sys.executable, str(STANDIN), "org/m", "--served-model-name", "standin",
+                                     "--host", "127.0.0.1", "--port", str(port), "--gpu-memory-utilization", "0.01"],
+                                    env=dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS="0"),
+                                    stdout=subprocess.DEVNULL, stderr=log)
+        wait_bound("the old vLLM stand-in", proc, log_path, STANDIN_BOUND)
+        return proc, port
+
+    old, port = serve_on_free_port("the old vLLM stand-in", attempt)
     (state / "pid").write_text("%d\n" % old.pid)
     env = dict(PATH="%s:%s" % (bindir, os.environ["PATH"]), GX10_STATE=str(state), GX10_PORT=str(port),
                GX10_PYTHON=sys.executable, GX10_STANDIN=str(STANDIN))

@@ -122,6 +122,8 @@ def ensure_big_model(repo_root, size="big"):
 
 
 def free_port(host="127.0.0.1"):
+    # Standard library only (bench/eviction.py and bootstrap.sh use this file outside pytest), so
+    # not tests/functional/gx10_functional.free_port; OllamaServer.start() retries on a taken port.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
@@ -188,11 +190,15 @@ class OllamaServer:
             try:
                 self._spawn_and_wait()
                 return self
-            except OllamaError:
+            except OllamaError as exc:
                 address_taken = "address already in use" in self.log_tail(20).lower()
                 self._terminate()
                 if not address_taken or attempt == attempts - 1:
                     self._cleanup_tmp()
+                    if address_taken and attempts > 1:
+                        raise OllamaError("ollama serve could not bind a free port in %d attempts: each "
+                                          "port was taken by another process between free_port() and "
+                                          "the bind; the last: %s" % (attempts, exc)) from exc
                     raise
         return self
 

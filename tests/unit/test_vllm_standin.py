@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from gx10_functional import STANDIN_BOUND, PortTaken, address_in_use, serve_on_free_port, wait_bound
+
 STANDIN = Path(__file__).resolve().parents[1] / "vllm_standin" / "vllm_standin.py"
 GIB = 1 << 30
 
@@ -25,12 +27,6 @@ MESSAGE = (
     "desired GPU memory utilization ({util}, {req} GiB). Decrease GPU memory utilization or "
     "reduce GPU memory used by other processes."
 )
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fake_meminfo(tmp_path, total_kb, available_kb):
@@ -50,10 +46,18 @@ def run(args, env=None, timeout=30):
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def start(args, env=None):
+def start(args, log_path, env=None):
+    """The stand-in as a process, its log (stderr) in log_path (proc.log_path)."""
     full_env = dict(os.environ, **(env or {}))
-    return subprocess.Popen([sys.executable, str(STANDIN)] + args, env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([sys.executable, str(STANDIN)] + args, env=full_env,
+                                stdout=subprocess.DEVNULL, stderr=log, text=True)
+    proc.log_path = log_path
+    return proc
+
+
+def log_of(proc):
+    return Path(proc.log_path).read_text(encoding="utf-8", errors="replace")
 
 
 def get(port, path, headers=None):
@@ -65,11 +69,25 @@ def get(port, path, headers=None):
         return exc.code, exc.read().decode()
 
 
+def run_on_free_port(args, env=None):
+    """run(args + --port N): the stand-in binds its port before its memory check, so a port taken
+    after free_port() picked it fails the run there: again on a new port (serve_on_free_port)."""
+    def attempt(port):
+        result = run(args + ["--port", str(port)], env=env)
+        if address_in_use(result.stderr):
+            raise PortTaken(address_in_use(result.stderr))
+        return result
+    return serve_on_free_port("the vLLM stand-in", attempt)
+
+
 def wait_healthy(proc, port, deadline=20.0):
+    """(first /health status, connections refused before it), once the stand-in holds the port
+    (PortTaken when it could not bind it): before that, something else may answer there."""
+    wait_bound("the stand-in on port %d" % port, proc, proc.log_path, STANDIN_BOUND)
     refused = 0
     end = time.monotonic() + deadline
     while time.monotonic() < end:
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, log_of(proc)
         try:
             return get(port, "/health")[0], refused
         except urllib.error.URLError as exc:
@@ -80,13 +98,19 @@ def wait_healthy(proc, port, deadline=20.0):
 
 
 @pytest.fixture
-def server():
+def server(tmp_path):
+    """server(args, env) -> (proc, port, /health status, connections refused before it answered):
+    the stand-in on a free port (`--port N` added), healthy; on a new port when the picked one was
+    taken before the stand-in bound it. All terminated after the test."""
     procs = []
 
     def _start(args, env=None):
-        proc = start(args, env)
-        procs.append(proc)
-        return proc
+        def attempt(port):
+            proc = start(args + ["--port", str(port)], tmp_path / ("standin-%d.log" % port), env)
+            procs.append(proc)
+            status, refused = wait_healthy(proc, port)
+            return proc, port, status, refused
+        return serve_on_free_port("the vLLM stand-in", attempt)
 
     yield _start
     for proc in procs:
@@ -165,8 +189,8 @@ def test_utilization_out_of_range(util):
 ])
 def test_memory_check_message_exact(tmp_path, total_kb, avail_kb, util):
     meminfo = fake_meminfo(tmp_path, total_kb, avail_kb)
-    result = run(["--gpu-memory-utilization", str(util), "--port", str(free_port())],
-                 env={"VLLM_STANDIN_MEMINFO": str(meminfo), "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0"})
+    result = run_on_free_port(["--gpu-memory-utilization", str(util)],
+                              env={"VLLM_STANDIN_MEMINFO": str(meminfo), "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0"})
     total, free = total_kb * 1024, avail_kb * 1024
     requested = math.ceil(total * util)
     assert free < requested
@@ -181,11 +205,10 @@ def test_memory_check_boundary(tmp_path, server):
     total_kb = 24_000_000
     util = 0.5
     meminfo = fake_meminfo(tmp_path, total_kb, math.ceil(total_kb * 1024 * util) // 1024)
-    port = free_port()
-    proc = server(["--gpu-memory-utilization", str(util), "--port", str(port)],
-                  env={"VLLM_STANDIN_MEMINFO": str(meminfo), "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0",
-                       "VLLM_STANDIN_STARTUP_SECONDS": "0"})
-    assert wait_healthy(proc, port)[0] == 200
+    status = server(["--gpu-memory-utilization", str(util)],
+                    env={"VLLM_STANDIN_MEMINFO": str(meminfo), "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0",
+                         "VLLM_STANDIN_STARTUP_SECONDS": "0"})[2]
+    assert status == 200
 
 
 @pytest.mark.parametrize("context,passes", [(None, False), ("2.7G", False), ("2.6G", True),
@@ -200,12 +223,10 @@ def test_cuda_context_taken_before_the_check(tmp_path, server, context, passes):
            "VLLM_STANDIN_STARTUP_SECONDS": "0"}
     if context is not None:
         env["VLLM_STANDIN_CUDA_CONTEXT_BYTES"] = context
-    port = free_port()
     if passes:
-        proc = server(["--gpu-memory-utilization", str(util), "--port", str(port)], env=env)
-        assert wait_healthy(proc, port)[0] == 200
+        assert server(["--gpu-memory-utilization", str(util)], env=env)[2] == 200
         return
-    result = run(["--gpu-memory-utilization", str(util), "--port", str(port)], env=env)
+    result = run_on_free_port(["--gpu-memory-utilization", str(util)], env=env)
     assert result.returncode == 1
     total = total_kb * 1024
     free = avail_kb * 1024 - int(2.7 * GIB)
@@ -216,7 +237,7 @@ def test_cuda_context_taken_before_the_check(tmp_path, server, context, passes):
 
 
 def test_cuda_context_knob_refuses_garbage():
-    result = run(["--port", str(free_port())], env={"VLLM_STANDIN_CUDA_CONTEXT_BYTES": "lots"})
+    result = run_on_free_port([], env={"VLLM_STANDIN_CUDA_CONTEXT_BYTES": "lots"})
     assert result.returncode == 1
     assert "VLLM_STANDIN_CUDA_CONTEXT_BYTES" in result.stderr
 
@@ -237,8 +258,7 @@ def test_message_numbers_for_gb10():
 
 def test_default_reads_real_meminfo():
     # no fake: utilization 1.0 can never fit on a live host (MemAvailable < MemTotal)
-    result = run(["--gpu-memory-utilization", "1.0", "--port", str(free_port())],
-                 env=None)
+    result = run_on_free_port(["--gpu-memory-utilization", "1.0"], env=None)
     assert result.returncode == 1
     with open("/proc/meminfo", encoding="ascii") as handle:
         total_kb = int(handle.readline().split()[1])
@@ -246,12 +266,10 @@ def test_default_reads_real_meminfo():
 
 
 def test_refused_while_loading_then_endpoints(server):
-    port = free_port()
-    proc = server(["serve", "org/some-model", "--served-model-name", "alias",
-                   "--gpu-memory-utilization", "0.05", "--kv-cache-dtype", "fp8",
-                   "--max-model-len", "8192", "--host", "127.0.0.1", "--port", str(port)],
-                  env={"VLLM_STANDIN_STARTUP_SECONDS": "1.5"})
-    status, refused = wait_healthy(proc, port)
+    _proc, port, status, refused = server(
+        ["serve", "org/some-model", "--served-model-name", "alias", "--gpu-memory-utilization", "0.05",
+         "--kv-cache-dtype", "fp8", "--max-model-len", "8192", "--host", "127.0.0.1"],
+        env={"VLLM_STANDIN_STARTUP_SECONDS": "1.5"})
     assert status == 200
     assert refused > 0, "connections must be refused while the model loads"
     status, body = get(port, "/health")
@@ -268,19 +286,16 @@ def test_refused_while_loading_then_endpoints(server):
 
 
 def test_api_key(server):
-    port = free_port()
-    proc = server(["--model", "m", "--api-key", "s3cr3t", "--port", str(port),
-                   "--gpu-memory-utilization", "0.05"],
-                  env={"VLLM_STANDIN_STARTUP_SECONDS": "0"})
-    wait_healthy(proc, port)
+    proc, port = server(["--model", "m", "--api-key", "s3cr3t", "--gpu-memory-utilization", "0.05"],
+                        env={"VLLM_STANDIN_STARTUP_SECONDS": "0"})[:2]
     assert get(port, "/v1/models")[0] == 401
     assert get(port, "/v1/models", {"Authorization": "Bearer wrong"})[0] == 401
     assert get(port, "/v1/models", {"Authorization": "Bearer s3cr3t"})[0] == 200
     assert get(port, "/health")[0] == 200
     assert get(port, "/metrics")[0] == 200
     proc.terminate()
-    err = proc.communicate(timeout=10)[1]
-    assert "s3cr3t" not in err
+    proc.wait(timeout=10)
+    assert "s3cr3t" not in log_of(proc)
 
 
 def test_holds_real_memory(server):
@@ -293,10 +308,8 @@ def test_holds_real_memory(server):
 
     hold = 512 << 20
     before = available()
-    port = free_port()
-    proc = server(["--model", "m", "--port", str(port), "--gpu-memory-utilization", "0.05"],
-                  env={"VLLM_STANDIN_STARTUP_SECONDS": "0", "VLLM_STANDIN_HOLD_BYTES": "512M"})
-    wait_healthy(proc, port)
+    proc = server(["--model", "m", "--gpu-memory-utilization", "0.05"],
+                  env={"VLLM_STANDIN_STARTUP_SECONDS": "0", "VLLM_STANDIN_HOLD_BYTES": "512M"})[0]
     with open("/proc/%d/status" % proc.pid, encoding="ascii") as handle:
         rss_kb = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:"))
     assert rss_kb * 1024 >= hold
@@ -331,12 +344,11 @@ def ready(server):
     """A running stand-in serving 'tiny'; returns (proc, port)."""
 
     def _ready(extra=None, env=None, health=200):
-        port = free_port()
-        proc = server(["org/tiny", "--served-model-name", "tiny", "--host", "127.0.0.1",
-                       "--port", str(port), "--gpu-memory-utilization", "0.05",
-                       "--max-model-len", "256"] + (extra or []),
-                      env=dict({"VLLM_STANDIN_STARTUP_SECONDS": "0"}, **(env or {})))
-        assert wait_healthy(proc, port)[0] == health
+        proc, port, status, _refused = server(
+            ["org/tiny", "--served-model-name", "tiny", "--host", "127.0.0.1", "--gpu-memory-utilization",
+             "0.05", "--max-model-len", "256"] + (extra or []),
+            env=dict({"VLLM_STANDIN_STARTUP_SECONDS": "0"}, **(env or {})))
+        assert status == health
         return proc, port
 
     return _ready
@@ -440,7 +452,7 @@ def test_dead_engine_watchdog_shuts_down_without_requests(ready):
     proc.send_signal(signal.SIGUSR1)
     # vLLM's watchdog looks every 5 s
     assert proc.wait(timeout=15) == 0
-    assert "EngineDeadError" in proc.communicate()[1]
+    assert "EngineDeadError" in log_of(proc)
 
 
 def test_kill_engine_keep_alive_and_signal(ready):

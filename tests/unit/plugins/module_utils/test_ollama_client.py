@@ -19,12 +19,7 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     OllamaClient, OllamaConnectionError, OllamaError, OllamaHTTPError, OllamaProtocolError,
     OllamaTimeout, OllamaUnreachable, model_name, normalize_name, summarize,
 )
-
-
-def closed_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from gx10_functional import nothing_listens
 
 
 def poll_until(predicate, what, attempts=400, interval=0.01):
@@ -107,7 +102,7 @@ def test_deleted_while_loaded_404_and_stays_listed(client, ollama_emulator):
 
 
 def test_unreachable_is_its_own_error():
-    c = OllamaClient('http://127.0.0.1:%d' % closed_port(), request_timeout=2)
+    c = OllamaClient(nothing_listens(), request_timeout=2)
     with pytest.raises(OllamaUnreachable) as err:
         c.ps()
     assert 'connection refused' in err.value.msg

@@ -3,7 +3,6 @@ stand-in process, with docker and systemctl answered by a scripted `run`."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,10 @@ import pytest
 
 from ansible_collections.openclaw.gx10.plugins.module_utils import _vllm
 from ansible_collections.openclaw.gx10.plugins.module_utils._poll import poll
+from gx10_functional import STANDIN_BOUND, free_port, serve_on_free_port, wait_bound
 
 REPO = Path(__file__).resolve().parents[4]
 STANDIN = REPO / "tests" / "vllm_standin" / "vllm_standin.py"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Host(object):
@@ -54,18 +48,23 @@ class Host(object):
 
 
 @pytest.fixture
-def standin():
+def standin(tmp_path):
+    """start(*args, **env) -> the URL of a stand-in that holds its port and loads for a second."""
     procs = []
 
     def start(*args, **env):
-        port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, str(STANDIN), "org/model", "--served-model-name", "standin", "--port", str(port),
-             "--host", "127.0.0.1", "--gpu-memory-utilization", "0.01"] + list(args),
-            env=dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS="1", **env),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        return "http://127.0.0.1:%d" % port
+        def attempt(port):
+            log_path = tmp_path / ("standin-%d.log" % port)
+            with open(log_path, "w", encoding="utf-8") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, str(STANDIN), "org/model", "--served-model-name", "standin", "--port", str(port),
+                     "--host", "127.0.0.1", "--gpu-memory-utilization", "0.01"] + list(args),
+                    env=dict(os.environ, VLLM_STANDIN_STARTUP_SECONDS="1", **env),
+                    stdout=subprocess.DEVNULL, stderr=log)
+            procs.append(proc)
+            wait_bound("the vLLM stand-in", proc, log_path, STANDIN_BOUND)
+            return "http://127.0.0.1:%d" % port
+        return serve_on_free_port("the vLLM stand-in", attempt)
     yield start
     for proc in procs:
         proc.terminate()
