@@ -18,10 +18,9 @@ import stat
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pytest
-from gx10_functional import finish_tasks, nothing_listens, run_tasks, start_tasks
+from gx10_functional import finish_tasks, nothing_listens, run_tasks, start_tasks, wait_for
 
 GIB = 1024 ** 3
 MODULE = 'openclaw.gx10.ollama_unload'
@@ -407,9 +406,15 @@ def test_memory_gate_fails_while_hog_lives_then_passes(ollama_emulator, memory_h
     assert failed['memory']['met'] is False and failed['memory']['required'] == required
 
     # now the same gate while the hog goes away: the module polls until MemAvailable recovers
+    asked = len(ollama_emulator.requests())
     proc = start_tasks([unload_task(url=ollama_emulator.url, require_available=str(required), margin=0,
                                     wait_timeout=60)])
-    threading.Event().wait(2)  # let it start polling (ordering only, nothing is timed)
+    # ordering only, nothing is timed: release the hog once the module runs, i.e. has asked Ollama
+    # what it holds (/api/ps, nothing to evict); the memory gate comes right after that
+    wait_for('the second ollama_unload to ask the emulator for /api/ps',
+             lambda: proc.poll() is not None or any(
+                 path == '/api/ps' for _method, path, _body in ollama_emulator.requests()[asked:]),
+             timeout=120)
     hog.release()
     passed = finish_tasks(proc)[0]
     assert passed.get('failed') is not True, passed

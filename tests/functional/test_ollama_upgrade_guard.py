@@ -19,14 +19,14 @@ import threading
 import time
 
 import pytest
-from gx10_functional import free_port, nothing_listens
+from gx10_functional import nothing_listens
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 FAKE_DOCKER = """#!/bin/sh
 # stand-in docker: the vLLM container "vllm" is %(state)s
 case "$1" in
-  inspect) touch "$0.asked"; echo '[{"Id": "0123", "Name": "/vllm", "Config": {"Image": "vllm/vllm-openai:v0.21.0"},
+  inspect) echo '[{"Id": "0123", "Name": "/vllm", "Config": {"Image": "vllm/vllm-openai:v0.21.0"},
                   "State": {"Status": "%(state)s", "Running": %(running)s, "StartedAt": "2026-01-01T00:00:00Z"}}]' ;;
   stats) echo '1GiB / 100GiB' ;;
   *) exit 1 ;;
@@ -65,7 +65,9 @@ def health_server():
     server.server_close()
 
 
-def guard(bindir, vllm_url, wait=0, unit=''):
+def guard(bindir, vllm_url, wait=0, unit='', out_path=None):
+    """ansible-playbook running the guard; out_path: its stdout goes there as it runs (and is
+    also the result's .stdout)."""
     play = [{'hosts': 'localhost', 'gather_facts': False, 'connection': 'local', 'tasks': [{
         'name': 'guard',
         'ansible.builtin.include_role': {'name': 'openclaw.gx10.ollama', 'tasks_from': 'install_vllm_guard.yml'},
@@ -79,9 +81,16 @@ def guard(bindir, vllm_url, wait=0, unit=''):
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.cache', 'collections') + os.pathsep
                + os.pathsep.join(p for p in sys.path if p.endswith('site-packages')),
                PATH=bindir + os.pathsep + os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH'])
+    argv = ['ansible-playbook', '-i', 'localhost,', handle.name]
     try:
-        return subprocess.run(['ansible-playbook', '-i', 'localhost,', handle.name], env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
+        if out_path is None:
+            return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+        with open(out_path, 'w', encoding='utf-8') as out:
+            run = subprocess.run(argv, env=env, stdout=out, stderr=subprocess.PIPE, text=True, timeout=300,
+                                 check=False)
+        with open(out_path, encoding='utf-8', errors='replace') as out:
+            run.stdout = out.read()
+        return run
     finally:
         os.unlink(handle.name)
 
@@ -107,34 +116,40 @@ def test_passes_when_vllm_serves_or_is_stopped(fake_docker, health_server):
     assert stopped.returncode == 0, stopped.stdout[-3000:]
 
 
-def test_waits_until_vllm_has_loaded(fake_docker):
-    """vLLM's /health starts answering 1 s after the guard first looked: the guard polls (every 5 s)
-    within its deadline and passes."""
-    port = free_port()
+def test_waits_until_vllm_has_loaded(fake_docker, tmp_path):
+    """vLLM's /health starts answering after the guard's first look found it loading: the guard
+    polls (every 5 s) within its deadline and passes."""
+    # The port is held from the start, bound and not listening: refused, as while vLLM loads, and
+    # no other process can take it before the server listens on it.
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Health, bind_and_activate=False)
+    server.server_bind()
+    port = server.server_address[1]
     bindir = fake_docker('running')
-    asked = os.path.join(bindir, 'docker.asked')
+    out_path = tmp_path / 'guard.out'
 
-    servers = []
+    listening = []
     stop = threading.Event()
 
-    def start_after_first_look():
+    def listen_after_first_look():
+        # the first look is over when Ansible reports the guard's first retry (vLLM still loading)
         deadline = time.monotonic() + 120
-        while not os.path.exists(asked) and time.monotonic() < deadline and not stop.is_set():
+        while time.monotonic() < deadline and not stop.is_set():
+            if out_path.exists() and 'FAILED - RETRYING' in out_path.read_text(errors='replace'):
+                server.server_activate()
+                listening.append(True)
+                server.serve_forever()
+                return
             stop.wait(0.05)
-        if stop.wait(1.0):
-            return
-        servers.append(http.server.ThreadingHTTPServer(('127.0.0.1', port), Health))
-        threading.Thread(target=servers[0].serve_forever, daemon=True).start()
-    watcher = threading.Thread(target=start_after_first_look, daemon=True)
+    watcher = threading.Thread(target=listen_after_first_look, daemon=True)
     watcher.start()
     try:
-        run = guard(bindir, 'http://127.0.0.1:%d' % port, wait=20)
+        run = guard(bindir, 'http://127.0.0.1:%d' % port, wait=20, out_path=out_path)
     finally:
         stop.set()
-        watcher.join(10)
-        for server in servers:
+        if listening:
             server.shutdown()
-            server.server_close()
+        watcher.join(10)
+        server.server_close()
     assert run.returncode == 0, run.stdout[-3000:]
-    assert servers, 'the guard never asked docker'
+    assert listening, 'the guard never reported a first look at a loading vLLM (FAILED - RETRYING)'
     assert 'FAILED - RETRYING' in run.stdout  # it waited for vLLM
