@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Source me instead of scripts/env.sh:  . scripts/env-2.21.sh
 # The same test-bench environment (scripts/env.sh) with the second venv, .cache/venv-2.21:
-# ansible-core 2.21 on Python 3.13/3.12 (scripts/bootstrap.sh venv221). scripts/test.sh's core221
-# stage sources it inside a function whose locals keep the switch from leaking.
+# ansible-core 2.21 on Python 3.13/3.12 (scripts/bootstrap.sh venv221). scripts/gx10_test.py
+# sources it in a bash of its own and reads `env -0`, so the switch never leaks into other stages.
 _gx10_here=${BASH_SOURCE[0]:-$0}
 # shellcheck source=/dev/null
 . "$(cd "$(dirname "$_gx10_here")" && pwd -P)/env.sh"
