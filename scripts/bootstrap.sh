@@ -427,23 +427,10 @@ step_venv221() {
     [ -x "$VENV221/bin/python" ] || run_logged venv221 "$py" -m venv "$VENV221"
     # One requirements file: the 2.21 pins, then every line of the others whose package the
     # 2.21 file does not pin (so test dependencies added to requirements.txt come along).
-    # Not through run_logged: it runs commands in the background, where stdin (this script) is /dev/null.
-    "$VENV221/bin/python" - "$VENV221/requirements.merged.txt" "$REQS221" "${reqs[@]}" >>"$LOGS/bootstrap-venv221.log" 2>&1 <<'PYEOF'
-import re
-import sys
-
-def name(line):
-    m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#", 1)[0])
-    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else None
-
-out, first, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
-lines = [l.rstrip("\n") for l in open(first)]
-pinned = {name(l) for l in lines} - {None}
-for path in rest:
-    lines += [l.rstrip("\n") for l in open(path) if name(l) not in pinned]
-with open(out, "w") as f:
-    f.write("\n".join(l for l in lines if name(l)) + "\n")
-PYEOF
+    # (scripts/gx10_bootstrap.py: standard library only, run by the new venv's python before
+    # anything is installed in it.)
+    "$VENV221/bin/python" "$REPO/scripts/gx10_bootstrap.py" merge-requirements \
+        "$VENV221/requirements.merged.txt" "$REQS221" "${reqs[@]}" >>"$LOGS/bootstrap-venv221.log" 2>&1
     [ -s "$VENV221/requirements.merged.txt" ] || die "venv221: could not merge the requirements (log: $LOGS/bootstrap-venv221.log)"
     run_download venv221 "$VENV221/bin/python" -m pip install --disable-pip-version-check --no-input \
         --progress-bar off -r "$VENV221/requirements.merged.txt"
