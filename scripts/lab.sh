@@ -50,56 +50,12 @@ play() {
     local name=$1 playbook=$2; shift 2
     local log="$LAB/logs/$name.log" rc=0
     # On the terminal, as it runs: plays, the tasks that changed or failed something, the
-    # playbook's own messages (results with output), warnings and errors, and the recap.
+    # playbook's own messages (results with output), warnings and errors, and the recap; and
+    # every 15 s without one of those, which task still runs (a task that runs long prints
+    # nothing until it ends: the lab must never look hung). scripts/gx10_lab.py play-filter.
     { ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_CALLBACK_RESULT_FORMAT=yaml \
         ansible-playbook -i "$INV" "$playbook" "$@" 2>&1; echo "$?" >"$log.rc"; } \
-        | tee "$log" | python3 -u -c '
-import os
-import re
-import select
-import time
-# A task that runs long (a model written, an image built) prints nothing until it ends: say every
-# 15 s which task is still running, so the lab never looks hung.
-keep, pending, task, since, quiet = False, None, "", time.time(), time.time()
-buf = b""
-def handle(line):
-    global keep, pending, task, since, quiet
-    if line.startswith(("PLAY [", "TASK [", "RUNNING HANDLER [", "PLAY RECAP")):
-        pending = re.sub(r" \*+$", "", line)
-        task, since = pending, time.time()
-        keep = line.startswith(("PLAY [", "PLAY RECAP"))
-        if keep:
-            print("  " + pending)
-            pending = None
-        return
-    m = re.match(r"^(changed|fatal|failed|ok|skipping|included): ", line)
-    if m:
-        keep = m.group(1) in ("changed", "fatal", "failed") or (
-            m.group(1) == "ok" and "=>" in line and "(item=" not in line)
-        if keep and pending:
-            print("  " + pending)
-            pending = None
-    elif line.startswith(("[WARNING]", "[ERROR]", "ERROR!", "NO MORE HOSTS")):
-        keep = True
-    if keep and line.strip():
-        print("  " + line)
-        quiet = time.time()
-while True:
-    ready, _w, _x = select.select([0], [], [], max(0.1, 15 - (time.time() - quiet)))
-    if ready:
-        chunk = os.read(0, 65536)
-        if not chunk:
-            break
-        buf += chunk
-        *lines, buf = buf.split(b"\n")
-        for raw in lines:
-            handle(raw.decode("utf-8", "replace").rstrip("\r"))
-    if time.time() - quiet >= 15:
-        print("  [%s] still running (%d s): %s" % (time.strftime("%H:%M:%S"), time.time() - since, task))
-        quiet = time.time()
-if buf:
-    handle(buf.decode("utf-8", "replace"))
-'
+        | tee "$log" | python3 -u "$REPO/scripts/gx10_lab.py" play-filter
     rc=$(cat "$log.rc"); rm -f "$log.rc"
     return "$rc"
 }
@@ -207,10 +163,7 @@ ollama_load() {  # ollama_load HOST MODEL: a client asks for MODEL and keeps it 
         -d "{\"model\": \"$2\", \"keep_alive\": \"2h\"}" || die "$1: Ollama did not load $2"
 }
 ollama_ps() {  # one line: what HOST's Ollama holds
-    docker exec "$1" curl -sf http://127.0.0.1:11434/api/ps | python3 -c '
-import json, sys
-models = json.load(sys.stdin).get("models") or []
-print(", ".join("%s %.2f GiB until %s" % (m["name"], m["size"] / 2**30, m.get("expires_at", "?")[:19]) for m in models) or "nothing")'
+    docker exec "$1" curl -sf http://127.0.0.1:11434/api/ps | python3 "$REPO/scripts/gx10_lab.py" ollama-ps
 }
 
 cmd_up() {
@@ -275,8 +228,8 @@ incident() {
     say "choosing vLLM's utilization from $host's live MemTotal/MemAvailable (bench/oom_starts.py --calibrate-only)"
     python "$REPO/bench/oom_starts.py" --calibrate-only --host "$host" --model big 2>&1 >"$cal" | sed 's/^/  /' \
         || die "the calibration failed (see above)"
-    extra=$(python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["extra_vars"]))' "$cal")
-    util=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["utilization"])' "$cal")
+    extra=$(python3 "$REPO/scripts/gx10_lab.py" calibration "$cal" extra_vars)
+    util=$(python3 "$REPO/scripts/gx10_lab.py" calibration "$cal" utilization)
     play incident-setup playbooks/vllm_restart.yml -l "$host" -e "$extra" \
         || die "starting vLLM with utilization $util failed (lab/logs/incident-setup.log)"
     say "$host: vLLM runs with utilization $util; it fits only when Ollama holds nothing"
@@ -289,14 +242,7 @@ incident() {
     say "BEFORE: docker restart vllm (what an operator typed before this collection; vllm.service stopped)"
     res=$(docker exec "$host" sh -c "$(cat "$REPO/bench/plain_restart.sh")" plain_restart vllm \
         http://127.0.0.1:8000/health 120 | tail -n 1)
-    python3 -c '
-import json, sys
-r = json.loads(sys.argv[1])
-if r["ok"]:
-    print("  vLLM started anyway after %s s (memory moved on this busy machine); the gate still runs below" % r["seconds"])
-else:
-    print("  FAILED after %s s, container %s:" % (r["seconds"], r["state"]))
-    print("  " + r["why"])' "$res"
+    python3 "$REPO/scripts/gx10_lab.py" restart-result "$res"
     docker exec "$host" docker stop -t 30 vllm >/dev/null  # stop it if it started after all
     say "$host: vLLM is down; Ollama still holds: $(ollama_ps "$host")"
 
@@ -314,19 +260,7 @@ report() {
     local log="$LAB/logs/memory_report.log" rc=0
     ANSIBLE_STDOUT_CALLBACK=ansible.builtin.json \
         ansible-playbook -i "$INV" playbooks/memory_report.yml >"$log" 2>&1 || rc=$?
-    python3 - "$log" <<'PYEOF' || true
-import json
-import sys
-text = open(sys.argv[1], errors="replace").read()
-data = json.loads(text[text.index("{"):])
-for play in data.get("plays", []):
-    for task in play.get("tasks", []):
-        for host, res in task.get("hosts", {}).items():
-            if res.get("failed") or res.get("unreachable"):
-                print("  %s: %s" % (host, res.get("msg")))
-            elif task["task"]["name"] == "Print the fleet memory table":
-                print("\n".join("  " + line for line in res.get("msg", [])))
-PYEOF
+    python3 "$REPO/scripts/gx10_lab.py" memory-report "$log" || true
     [ $rc = 0 ] || say "memory_report.yml exit $rc (lab/logs/memory_report.log)"
     return 0
 }
