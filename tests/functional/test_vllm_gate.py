@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The host's vLLM gate (roles/vllm/files/vllm_gate.py), installed the way the role installs it
-(the gate beside lib/ansible_collections/openclaw/gx10/plugins/module_utils/), run as systemd
+(the gate beside vllm_gate_lib.json, the module_utils it imports), run as systemd
 runs it against the REAL Ollama server and the vLLM stand-in, and compared with the
 openclaw.gx10.ollama_unload module: one implementation, the same figures and words.
 
@@ -39,12 +39,12 @@ exit 0
 
 
 def install_layout(tmp_path):
-    """What roles/vllm/tasks/host.yml puts on the host, under tmp_path."""
+    """What roles/vllm/tasks/host.yml puts on the host, under tmp_path: the gate and, beside it,
+    the module_utils it imports in one file, {"modules": {name: [lines]}}."""
     gate_dir = tmp_path / "gate"
-    lib = gate_dir / "lib" / "ansible_collections" / "openclaw" / "gx10" / "plugins" / "module_utils"
-    lib.mkdir(parents=True)
-    for name in MODULE_UTILS:
-        shutil.copy(REPO / "plugins" / "module_utils" / name, lib / name)
+    gate_dir.mkdir()
+    modules = {name[:-3]: (REPO / "plugins" / "module_utils" / name).read_text().split("\n") for name in MODULE_UTILS}
+    (gate_dir / "vllm_gate_lib.json").write_text(json.dumps({"modules": modules}, indent=4, sort_keys=True))
     shutil.copy(REPO / "roles" / "vllm" / "files" / "vllm_gate.py", gate_dir / "vllm_gate.py")
     # the role's list of files must be what the gate imports
     vars_text = (REPO / "roles" / "vllm" / "vars" / "main.yml").read_text()

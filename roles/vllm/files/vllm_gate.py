@@ -10,13 +10,15 @@
                                               between the two halves of a restart)
     vllm-gate CONFIG hold      Ansible's gated restart, while vLLM still serves: hold Ollama
 
-It runs the collection's own code (module_utils copied beside this file by the role): the same
-eviction and arithmetic as the openclaw.gx10.ollama_unload module, the same wait as
-openclaw.gx10.vllm_wait. Messages go to the journal of the vLLM unit. Exit status non-zero
-fails the start, and systemd (Restart=always) tries again through this gate.
+It runs the collection's own code (module_utils installed beside this file by the role, in
+vllm_gate_lib.json): the same eviction and arithmetic as the openclaw.gx10.ollama_unload module,
+the same wait as openclaw.gx10.vllm_wait. Messages go to the journal of the vLLM unit. Exit status
+non-zero fails the start, and systemd (Restart=always) tries again through this gate.
 """
 
 import importlib
+import importlib.abc
+import importlib.util
 import json
 import os
 import subprocess
@@ -24,15 +26,59 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, 'lib'))
+# The collection's module_utils the gate runs, in ONE file beside it ({"modules": {name: [lines]}}):
+# one file is one copy for Ansible to check on every converge (seven files were seven, 4.4 s of
+# a no-op converge on a lab host), and the code on the host changes at one moment.
+LIB_FILE = os.path.join(HERE, 'vllm_gate_lib.json')
+PACKAGE = 'ansible_collections.openclaw.gx10.plugins.module_utils'
+LIB = PACKAGE + '.'
+
+
+class _LibFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the collection's module_utils (and their parent packages) from LIB_FILE."""
+
+    def __init__(self, sources):
+        self.sources = sources
+        parts = PACKAGE.split('.')
+        self.packages = set('.'.join(parts[:i]) for i in range(1, len(parts) + 1))
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in self.packages:
+            return importlib.util.spec_from_loader(fullname, self, is_package=True)
+        if fullname.startswith(LIB) and fullname[len(LIB):] in self.sources:
+            spec = importlib.util.spec_from_loader(fullname, self, origin='%s:%s.py' % (LIB_FILE, fullname[len(LIB):]))
+            spec.has_location = True
+            return spec
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def get_source(self, fullname):
+        # tracebacks show the lines of the installed code
+        return '\n'.join(self.sources[fullname[len(LIB):]])
+
+    def exec_module(self, module):
+        name = module.__name__
+        if name in self.packages:
+            module.__path__ = []
+            return
+        code = compile(self.get_source(name), module.__spec__.origin, 'exec')
+        exec(code, module.__dict__)  # pylint: disable=exec-used
+
+
+_finder = None
+
 
 # The collection's module_utils are imported by the steps that use them, not here: the release
 # runs inside every restart's downtime (ExecStopPost, between the old vLLM and the new one) and
 # needs none of them, and importing requests alone takes 0.13-0.2 s on a lab host (measured).
-LIB = 'ansible_collections.openclaw.gx10.plugins.module_utils.'
-
-
 def lib(name):
+    global _finder  # pylint: disable=global-statement
+    if _finder is None:
+        with open(LIB_FILE, encoding='utf-8') as handle:
+            _finder = _LibFinder(json.load(handle)['modules'])
+        sys.meta_path.insert(0, _finder)
     return importlib.import_module(LIB + name)
 
 

@@ -7,6 +7,7 @@ The order of events is read from the vLLM unit's journal (the gate's lines and t
 own output go to the same journal, in order), never from timing.
 """
 
+import json
 import math
 import os
 import re
@@ -109,11 +110,11 @@ def test_the_host_owns_vllm_through_a_unit(host):
     assert int(props["StartLimitBurst"]) == 5
     cfg = host.file("/etc/openclaw-gx10/vllm-gate.json")
     assert cfg.mode == 0o600
-    # The gate runs the collection's own code: the same files as the modules'.
-    for name in ("_evict.py", "_memory.py", "_ollama.py", "_vllm.py"):
-        installed = host.file("/usr/local/lib/openclaw-gx10/lib/ansible_collections/openclaw/gx10/"
-                              "plugins/module_utils/" + name).content_string
-        assert installed == (REPO / "plugins" / "module_utils" / name).read_text()
+    # The gate runs the collection's own code: the same sources as the modules', in one file.
+    installed = json.loads(host.file("/usr/local/lib/openclaw-gx10/vllm_gate_lib.json").content_string)["modules"]
+    for name in ("_evict", "_memory", "_ollama", "_vllm"):
+        assert "\n".join(installed[name]) == (REPO / "plugins" / "module_utils" / (name + ".py")).read_text()
+    assert not host.file("/usr/local/lib/openclaw-gx10/lib").exists  # the old layout is removed
 
 
 @pytest.fixture(scope="module")
