@@ -126,6 +126,9 @@ write_inventory() {
         # The bench's dockerd, also without scripts/env.sh (DOCKER_HOST).
         ansible_docker_extra_args: -H unix://$REPO/.cache/docker.sock
         ansible_python_interpreter: /usr/bin/python3
+        # As the example inventory recommends for a fleet: a module runs in one round trip
+        # (a no-op site.yml on one lab host: 44 s without, 17 s with, measured).
+        ansible_pipelining: true
         # As on a real fleet (inventory/group_vars/gx10/main.yml), scaled to a lab.
         gx10_primary_server: vllm
         ollama_keep_alive: "0"
