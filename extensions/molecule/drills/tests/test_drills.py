@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from gx10_testinfra import OLLAMA, flat, health, inspect, ollama, ollama_names, play_background, run_play, wait_for
 
 
@@ -336,46 +337,10 @@ def test_reload_while_vllm_loads_with_hold_is_refused(host):
 
 # ---------------------------------------------------------------- 6. bad role variables
 
-# name, role variables, words the error must contain
-BAD_CASES = [
-    ("image_latest", {"vllm_image": "vllm/vllm-openai:latest"}, ["vllm_image", "latest"]),
-    ("image_untagged", {"vllm_image": "vllm/vllm-openai"}, ["vllm_image"]),
-    ("image_registry_port_untagged", {"vllm_image": "registry.local:5000/vllm-openai"}, ["vllm_image"]),
-    ("image_empty", {"vllm_image": ""}, ["vllm_image"]),
-    ("utilization_0", {"vllm_gpu_memory_utilization": 0}, ["vllm_gpu_memory_utilization"]),
-    # vLLM accepts (0, 1] (CacheConfig: gt=0, le=1), so 1 itself is no longer refused by preflight
-    ("utilization_above_1", {"vllm_gpu_memory_utilization": 1.01}, ["vllm_gpu_memory_utilization"]),
-    ("utilization_1_5", {"vllm_gpu_memory_utilization": 1.5}, ["vllm_gpu_memory_utilization"]),
-    ("utilization_negative", {"vllm_gpu_memory_utilization": -0.5}, ["vllm_gpu_memory_utilization"]),
-    ("utilization_text", {"vllm_gpu_memory_utilization": "x"}, ["vllm_gpu_memory_utilization"]),
-    ("kv_cache_dtype_unknown", {"vllm_kv_cache_dtype": "fp4"}, ["vllm_kv_cache_dtype"]),
-    ("max_model_len_negative", {"vllm_max_model_len": -1}, ["vllm_max_model_len"]),
-    ("port_0", {"vllm_port": 0}, ["vllm_port"]),
-    ("port_70000", {"vllm_port": 70000}, ["vllm_port"]),
-    ("port_text", {"vllm_port": "http"}, ["vllm_port"]),
-    ("bind_address_garbage", {"vllm_bind_address": "not-an-address"}, ["vllm_bind_address"]),
-    ("bind_address_octet", {"vllm_bind_address": "127.0.0.256"}, ["vllm_bind_address"]),
-    ("gpus_number", {"vllm_gpus": 2}, ["vllm_gpus"]),
-    ("gpus_none", {"vllm_gpus": "none"}, ["vllm_gpus"]),
-    ("gpus_true", {"vllm_gpus": True}, ["vllm_gpus"]),
-    ("extra_args_string", {"vllm_extra_args": "--enforce-eager"}, ["vllm_extra_args"]),
-    ("extra_args_mapping", {"vllm_extra_args": {"enforce-eager": True}}, ["vllm_extra_args"]),
-    ("extra_args_nested", {"vllm_extra_args": [["--enforce-eager"]]}, ["vllm_extra_args"]),
-    ("env_string", {"vllm_env": "A=1"}, ["vllm_env"]),
-    ("env_list", {"vllm_env": ["A=1"]}, ["vllm_env"]),
-    ("health_timeout_0", {"vllm_health_timeout": 0}, ["vllm_health_timeout"]),
-    ("health_timeout_text", {"vllm_health_timeout": "soon"}, ["vllm_health_timeout"]),
-    ("unload_timeout_0", {"vllm_unload_timeout": 0}, ["vllm_unload_timeout"]),
-    ("margin_unparseable", {"vllm_restart_margin": "lots"}, ["vllm_restart_margin", "lots"]),
-    ("margin_negative", {"vllm_restart_margin": "-1GiB"}, ["vllm_restart_margin"]),
-    ("hold_ollama_not_bool", {"vllm_hold_ollama": "maybe"}, ["vllm_hold_ollama"]),
-    ("ipc_host_not_bool", {"vllm_ipc_host": "maybe"}, ["vllm_ipc_host"]),
-    ("model_empty", {"vllm_model": ""}, ["vllm_model"]),
-    ("container_name_invalid", {"vllm_container_name": "bad name!"}, ["vllm_container_name", "bad name!"]),
-    ("hf_cache_dir_relative", {"vllm_hf_cache_dir": "hf-cache"}, ["vllm_hf_cache_dir"]),
-    ("ollama_url_no_scheme", {"vllm_ollama_url": "127.0.0.1:11434"}, ["vllm_ollama_url", "http://"]),
-    ("ollama_service_empty", {"vllm_ollama_service": ""}, ["vllm_ollama_service"]),
-]
+# name, role variables, words the error must contain: every option of the role's argument spec
+# has a case there or a reason why not (tests/unit/test_vllm_bad_input.py)
+with open(SCENARIO / "vars" / "bad_cases.yml") as _f:
+    BAD_CASES = [(c["name"], c["vars"], c["words"]) for c in yaml.safe_load(_f)["cases"]]
 
 
 @pytest.fixture(scope="module")
