@@ -9,17 +9,21 @@ missing). One untimed run converges the hosts; then, alternating, N times each, 
     all   ansible-playbook -i lab/inventory.yml playbooks/site.yml  --forks = hosts
 Both with -e gx10_serial=["100%"] (one batch: the fleet at once) unless --serial default, which
 keeps site.yml's canary batches (1, 33 %, 100 %: with 3 hosts one host at a time).
-Every timed run must report changed=0 on every host (a no-op); printed: both medians, the ratio.
+Every timed run must report changed=0 on every host (a no-op); printed: both medians, the ratio,
+then one more untimed no-op run on FIRST_HOST with a task profile (ansible.posix.profile_tasks):
+how many tasks ran (ok, skipped) and the slowest of them.
 
     bench/run.sh fleet_scale [--runs N] [--serial one-batch|default]
 """
 import argparse
 import json
+import os
 import re
 
 from _common import (REPO, alternate, ensure_lab, fmt, log, median, ratio, table, timed,
                      write_result)
 
+PROFILE_LINE = re.compile(r"^(.+?) -{2,} (\d+\.\d+)s$", re.M)
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -28,6 +32,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
     ap.add_argument("--min-hosts", type=int, default=3)
     ap.add_argument("--serial", choices=["one-batch", "default"], default="one-batch")
+    ap.add_argument("--top", type=int, default=15, help="slowest tasks shown from the profile (default 15)")
     args = ap.parse_args()
 
     lab = ensure_lab(args.min_hosts)
@@ -63,9 +68,27 @@ def main():
           [["1", "%d/%d" % (sum(x["noop"] for x in runs["one"]), args.runs), fmt(med["one"])],
            [str(len(hosts)), "%d/%d" % (sum(x["noop"] for x in runs["all"]), args.runs), fmt(med["all"])]])
     print("\n%d hosts / 1 host: %s" % (len(hosts), fmt(r, "")))
+    profile = task_profile(commands["one"], args.top)
     write_result("fleet_scale", {"hosts": hosts, "serial": args.serial, "runs_per_kind": args.runs,
                                  "commands": {k: " ".join(v) for k, v in commands.items()},
-                                 "median_seconds": med, "ratio_all_over_one": r, "runs": runs})
+                                 "median_seconds": med, "ratio_all_over_one": r, "runs": runs,
+                                 "profile_one_host": profile})
+
+
+def task_profile(command, top):
+    """One more no-op run on one host with profile_tasks: the task count and the slowest tasks."""
+    env = dict(os.environ, ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+               PROFILE_TASKS_SORT_ORDER="descending", PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
+    seconds, proc = timed(command, env=env)
+    recap = RECAP.search(proc.stdout)
+    counts = dict(re.findall(r"(ok|changed|skipped|failed)=(\d+)", proc.stdout.split("PLAY RECAP", 1)[-1]))
+    tasks = [(name.strip(), float(sec)) for name, sec in PROFILE_LINE.findall(proc.stdout.rsplit("=" * 20, 1)[-1])]
+    table("Task profile of one no-op run on %s (%.2f s, profile_tasks on): %s tasks, %s ok, %s skipped, %s changed"
+          % (recap.group(1) if recap else "?", seconds, int(counts.get("ok", 0)) + int(counts.get("skipped", 0)),
+             counts.get("ok", "?"), counts.get("skipped", "?"), counts.get("changed", "?")),
+          ["task", "seconds"], [[name[:90], "%.2f" % sec] for name, sec in tasks[:top]])
+    print("tasks listed: %d, their seconds add up to %.2f" % (len(tasks), sum(sec for _n, sec in tasks)))
+    return {"wall_seconds": round(seconds, 3), "counts": counts, "tasks": tasks}
 
 
 if __name__ == "__main__":
