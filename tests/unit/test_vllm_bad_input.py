@@ -12,6 +12,10 @@ Refusal: every case runs on localhost through what the role runs before its firs
 change a host (the argument validation Ansible prepends to the role, then tasks/preflight.yml) and
 must be refused there, with a message naming the variable. The drills scenario runs the same cases
 through the whole role on a converged target, where the host must stay as it was.
+
+Acceptance: in the same run, the repository's own settings (the Molecule scenarios' and the example
+inventory's) and realistic good values must pass, so that a check cannot be made strict enough to
+refuse what users set.
 """
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -38,6 +42,51 @@ OPTIONS = _yaml(SPEC)['argument_specs']['main']['options']
 BAD = _yaml(os.path.join(DRILLS, 'vars', 'bad_cases.yml'))
 CASES = BAD['cases']
 EXEMPT = BAD.get('exempt') or {}
+
+
+def _repo_settings():
+    """The vllm_* settings the repository runs the role with: each Molecule scenario's inventory
+    and the example inventory (scripts/lab.sh writes the drills scenario's values)."""
+    found = {}
+    for scenario in sorted(os.listdir(os.path.join(REPO, 'extensions', 'molecule'))):
+        path = os.path.join(REPO, 'extensions', 'molecule', scenario, 'molecule.yml')
+        if not os.path.exists(path):
+            continue
+        inventory = (_yaml(path).get('provisioner') or {}).get('inventory') or {}
+        for kind in ('group_vars', 'host_vars'):
+            for group, values in (inventory.get(kind) or {}).items():
+                chosen = {k: v for k, v in (values or {}).items() if k.startswith('vllm_')}
+                if chosen:
+                    found['good_molecule_%s_%s_%s' % (scenario, kind, group)] = chosen
+    example = _yaml(os.path.join(REPO, 'inventory', 'group_vars', 'gx10', 'main.yml'))
+    found['good_inventory_gx10'] = {k: v for k, v in example.items() if k.startswith('vllm_')}
+    return found
+
+
+# Values real hosts use, one each on top of the drills scenario's settings.
+GOOD_VALUES = [
+    ('vllm_model', 'Qwen/Qwen3.5-35B-A3B-FP8'),
+    ('vllm_model', 'meta-llama/Llama-3.1-8B-Instruct'),
+    ('vllm_model', 'RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic'),
+    ('vllm_model', 'nvidia/DeepSeek-R1-0528-FP4_v2'),
+    ('vllm_model', 'facebook/opt-125m'),
+    ('vllm_model', '/models/llama-3.1-8b'),
+    ('vllm_model', '/root/.cache/huggingface/hub/models--Qwen--Qwen3-0.6B/snapshots/c1899de'),
+    ('vllm_model', 'gpt2'),
+    ('vllm_service_name', 'vllm.service'),
+    ('vllm_service_name', 'vllm-qwen3'),
+    ('vllm_service_name', 'vllm@gx10_1'),
+    ('vllm_ollama_service', 'ollama.gx10'),
+    ('vllm_ollama_service', 'ollama@0'),
+    ('vllm_docker_bin', '/usr/local/bin/docker'),
+    ('vllm_docker_bin', '/snap/bin/docker'),
+    ('vllm_gate_dir', '/opt/openclaw-gx10'),
+    ('vllm_gate_dir', '/usr/local/lib/openclaw-gx10/'),
+    ('vllm_gate_dir', '/srv/gx10_gate.d'),
+]
+GOOD = ([{'name': 'good_scenario_settings', 'vars': {}}]
+        + [{'name': name, 'vars': values} for name, values in sorted(_repo_settings().items())]
+        + [{'name': 'good_%s=%s' % (name, value), 'vars': {name: value}} for name, value in GOOD_VALUES])
 
 
 def _covered():
@@ -98,13 +147,13 @@ def _case_tasks(case):
 
 
 @pytest.fixture(scope='module')
-def refusals(tmp_path_factory):
+def outcomes(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('bad-input')
     scenario = _yaml(os.path.join(DRILLS, 'molecule.yml'))['provisioner']['inventory']['group_vars']['all']
     # The scenario's settings, under which the cases run there (its sudo user is the target's).
     settings = {k: v for k, v in scenario.items() if k not in ('ansible_user', 'gx10_test_user')}
     results = tmp / 'results.json'
-    tasks = [task for case in CASES for task in _case_tasks(case)]
+    tasks = [task for case in CASES + GOOD for task in _case_tasks(case)]
     tasks.append({'name': 'Write the results', 'ansible.builtin.copy': {
         'content': '{{ gx10_results | to_json }}', 'dest': str(results), 'mode': '0644'}})
     playbook = tmp / 'bad_input.json'  # JSON is YAML
@@ -120,13 +169,19 @@ def refusals(tmp_path_factory):
     return {r['name']: r for r in json.loads(results.read_text())}
 
 
-def test_every_case_ran(refusals):
-    assert sorted(refusals) == sorted(case['name'] for case in CASES)
+def test_every_case_ran(outcomes):
+    assert sorted(outcomes) == sorted(case['name'] for case in CASES + GOOD)
 
 
 @pytest.mark.parametrize('case', CASES, ids=[case['name'] for case in CASES])
-def test_the_role_refuses_the_case_before_changing_anything(refusals, case):
-    result = refusals[case['name']]
+def test_the_role_refuses_the_case_before_changing_anything(outcomes, case):
+    result = outcomes[case['name']]
     assert result['failed'], '%s was accepted by the argument validation and preflight' % case['vars']
     for word in case['words']:
         assert word in result['msg'], (word, result['msg'])
+
+
+@pytest.mark.parametrize('case', GOOD, ids=[case['name'] for case in GOOD])
+def test_the_role_accepts_good_settings(outcomes, case):
+    result = outcomes[case['name']]
+    assert not result['failed'], (case['vars'], result['msg'])
