@@ -83,6 +83,11 @@ GOOD_VALUES = [
     ('vllm_gate_dir', '/opt/openclaw-gx10'),
     ('vllm_gate_dir', '/usr/local/lib/openclaw-gx10/'),
     ('vllm_gate_dir', '/srv/gx10_gate.d'),
+    # what agent stacks pass (tool calling, a reasoning parser, prefix caching), in both spellings
+    ('vllm_extra_args', ['--enable-auto-tool-choice', '--tool-call-parser', 'hermes', '--reasoning-parser', 'qwen3',
+                         '--enable-prefix-caching', '--max-num-batched-tokens', '8192']),
+    ('vllm_extra_args', ['--tool-call-parser=hermes', '--max_num_seqs=16', '--dtype', 'bfloat16', '-tp', '1',
+                         '--compilation-config.cudagraph_mode', 'PIECEWISE', '--enforce-eager']),
 ]
 GOOD = ([{'name': 'good_scenario_settings', 'vars': {}}]
         + [{'name': name, 'vars': values} for name, values in sorted(_repo_settings().items())]

@@ -12,6 +12,11 @@ from pathlib import Path
 from gx10_testinfra import (GIB, MIB, OLLAMA, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
                             ollama_load, ollama_names, ollama_up, play, wait_for)
 
+# A flag the role's preflight lets through (it checks names, counts and choices, not types) and
+# vLLM's parser refuses at start, after the gate stopped what served: the rollback path.
+BAD_VALUE = ["--max-num-seqs", "many"]
+BAD_VALUE_ERROR = "argument --max-num-seqs: invalid int value: 'many'"
+
 
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[2]
@@ -104,13 +109,13 @@ def test_refusal_leaves_running_container_alone(host, tmp_path):
 
 def test_startup_failure_reports_last_log_lines_and_rolls_back(host, tmp_path):
     before = inspect(host)
-    rc, out = play(CONVERGE, {"vllm_extra_args": ["--no-such-flag"], "vllm_health_timeout": 8},
+    rc, out = play(CONVERGE, {"vllm_extra_args": BAD_VALUE, "vllm_health_timeout": 8},
                    tmp_path=tmp_path)
     assert rc != 0, out
     text = re.sub(r"\s+", " ", out)
     assert "The new vLLM configuration failed" in text, out
     assert re.search(r"exited with code 2|failed to start", text), out
-    assert "unrecognized arguments: --no-such-flag" in text, out
+    assert BAD_VALUE_ERROR in text, out
     assert "Rolled back to openclaw/vllm-standin:test@%s" % before["Image"] in text, out
     # the configuration that served is back, serving; no restart loop of the failed one
     after = inspect(host)
