@@ -364,7 +364,7 @@ step_ollama() {
     # The standard tiny models (tiny-a seed 1, tiny-b seed 2, embed) through tests/ollama/server.py,
     # which owns their recipes; it writes only the missing ones.
     if [ -f "$REPO/tests/ollama/server.py" ] && [ -f "$REPO/tests/ollama/make_model.py" ]; then
-        run_logged ollama "$VENV/bin/python" -c 'import sys; sys.path.insert(0, sys.argv[1] + "/tests/ollama"); import server; print(server.ensure_models(sys.argv[1]))' "$REPO"
+        run_logged ollama "$VENV/bin/python" "$REPO/tests/ollama/server.py" ensure-models "$REPO"
         say "ollama: tiny models ready (.cache/ollama-models/)"
     fi
 }

@@ -383,3 +383,11 @@ class OllamaServer:
         for m in self.ps():
             self.unload(m["name"])
         return self.wait_ps_empty(timeout)
+
+
+if __name__ == "__main__":
+    # scripts/bootstrap.sh: `python tests/ollama/server.py ensure-models REPO` writes the standard
+    # tiny models (the recipes live here) and prints where they are.
+    if len(sys.argv) != 3 or sys.argv[1] != "ensure-models":
+        sys.exit("usage: server.py ensure-models REPO")
+    print(ensure_models(sys.argv[2]))
