@@ -3,7 +3,8 @@
 #
 #   build_image.sh CONTEXT_DIR [ROOTFS_TARBALL]
 #
-# CONTEXT_DIR holds Dockerfile, vllm and vllm_standin.py (this directory, copied to the target).
+# CONTEXT_DIR holds Dockerfile, vllm and vllm_standin.py (this directory, copied to the target) and
+# _vllm_flags.py (plugins/module_utils/_vllm_flags.py: the table of vLLM options the stand-in parses with).
 # ROOTFS_TARBALL: a python3 rootfs (the bench's .cache/images/python3-rootfs.tar.gz). Without it,
 # the target's own runtime (/usr, /etc and the merged-/usr links) is packed instead.
 # Images: BASE_IMAGE (default gx10-python3:bookworm) and IMAGE (default openclaw/vllm-standin:test).
@@ -15,7 +16,7 @@ base=${BASE_IMAGE:-gx10-python3:bookworm}
 image=${IMAGE:-openclaw/vllm-standin:test}
 
 # Content stamp of the build context: rebuild only when it changed.
-stamp=$(cat "$ctx/Dockerfile" "$ctx/vllm" "$ctx/vllm_standin.py" | sha256sum | cut -c1-16)
+stamp=$(cat "$ctx/Dockerfile" "$ctx/vllm" "$ctx/vllm_standin.py" "$ctx/_vllm_flags.py" | sha256sum | cut -c1-16)
 if [ "$(docker image inspect -f '{{index .Config.Labels "openclaw.standin.stamp"}}' "$image" 2>/dev/null)" = "$stamp" ]; then
     echo "present $image"
     exit 0
