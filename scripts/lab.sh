@@ -153,6 +153,17 @@ write_inventory() {
           # The simulated CUDA context (2.7 GiB by default on a GB10) stays out of the lab:
           # its margins (vllm_restart_margin 256MiB) are sized for this machine.
           VLLM_STANDIN_CUDA_CONTEXT_BYTES: "0"
+        # The agent configuration of inventory/group_vars/gx10/main.yml: the stand-in parses it as
+        # vLLM 0.32.0 does (and ignores what it cannot emulate).
+        vllm_extra_args:
+          - --enable-auto-tool-choice
+          - --tool-call-parser
+          - hermes
+          - --reasoning-parser
+          - qwen3
+          - --enable-prefix-caching
+          - --max-num-batched-tokens
+          - "8192"
         vllm_health_timeout: 60
         vllm_restart_margin: 256MiB
         vllm_unload_timeout: 60
