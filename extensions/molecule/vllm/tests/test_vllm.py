@@ -6,16 +6,35 @@ import os
 import math
 import re
 import secrets
+import subprocess
+import threading
 import time
 from pathlib import Path
 
-from gx10_testinfra import (GIB, MIB, OLLAMA, health, inspect, journal_cursor, journal_since, meminfo, ollama_empty,
-                            ollama_load, ollama_names, ollama_up, play, wait_for)
+from gx10_testinfra import (GIB, MIB, OLLAMA, flat, health, inspect, journal_cursor, journal_since, meminfo,
+                            ollama_empty, ollama_load, ollama_names, ollama_up, play, serves, wait_for)
 
 # A flag the role's preflight lets through (it checks names, counts and choices, not types) and
 # vLLM's parser refuses at start, after the gate stopped what served: the rollback path.
 BAD_VALUE = ["--max-num-seqs", "many"]
 BAD_VALUE_ERROR = "argument --max-num-seqs: invalid int value: 'many'"
+# An agent's flags (inventory/group_vars/gx10/main.yml, the lab): the stand-in parses them as
+# vLLM 0.32.0 does.
+AGENT_ARGS = ["--enable-auto-tool-choice", "--tool-call-parser", "hermes", "--reasoning-parser", "qwen3",
+              "--enable-prefix-caching", "--max-num-batched-tokens", "8192"]
+# Inside the target, outside the playbook: vLLM's /health, one sample per line "SENT CODE" (SENT:
+# when the request went out), until the stop file exists (or 600 s). A stopped vLLM refuses the
+# connection at once; a long max-time only keeps a slow answer on a loaded machine from counting
+# as down.
+HEALTH_SAMPLER = r"""
+stop=$1; end=$(( $(date +%s) + 600 ))
+while [ ! -e "$stop" ] && [ "$(date +%s)" -lt "$end" ]; do
+    sent=$(date +%s.%N)
+    code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health)
+    echo "$sent $code"
+    sleep 0.1
+done
+"""
 
 
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -124,6 +143,80 @@ def test_startup_failure_reports_last_log_lines_and_rolls_back(host, tmp_path):
     assert host.service("ollama").is_running
     rc, out = play(CONVERGE, tmp_path=tmp_path)
     assert rc == 0, out
+    assert health(host) == "200"
+
+
+def sampled_health(run):
+    """run() while the target samples vLLM's /health; returns (run()'s result, [(sent, code)]).
+    Sampling starts before run() and ends with a sample sent after it returned."""
+    stop = "/run/vllm-health-sampler.stop"
+    subprocess.run(["docker", "exec", TARGET, "rm", "-f", stop], check=True)
+    proc = subprocess.Popen(["docker", "exec", TARGET, "sh", "-c", HEALTH_SAMPLER, "sampler", stop],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    samples = []
+
+    def read():
+        for line in proc.stdout:
+            parts = line.split()
+            if len(parts) == 2:
+                samples.append((float(parts[0]), parts[1]))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        wait_for("the first /health sample", lambda: samples)
+        result = run()
+        done = time.time()
+        wait_for("a /health sample sent after the run", lambda: samples[-1][0] >= done, timeout=30)
+    finally:
+        subprocess.run(["docker", "exec", TARGET, "touch", stop], check=False)
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    return result, list(samples)
+
+
+def test_removed_flag_refused_with_vllm_untouched_and_serving(host, tmp_path):
+    # --disable-log-requests: gone since vLLM 0.12; refused by the role before anything stops
+    rc, out = play(CONVERGE, tmp_path=tmp_path)  # the scenario's settings
+    assert rc == 0, out
+    before = inspect(host)
+    assert health(host) == "200"
+    (rc, out), samples = sampled_health(
+        lambda: play(CONVERGE, {"vllm_extra_args": ["--disable-log-requests"]}, tmp_path=tmp_path))
+    assert rc != 0, out
+    assert ("vllm_extra_args: --disable-log-requests was removed in vLLM 0.12.0: use --enable-log-requests "
+            "instead") in flat(out), out
+    assert "restart.yml" not in out and "Stop the vLLM unit" not in out, out
+    after = inspect(host)
+    assert after["Id"] == before["Id"]
+    assert after["State"]["StartedAt"] == before["State"]["StartedAt"] and after["State"]["Running"]
+    assert "--disable-log-requests" not in after["Args"]
+    # no downtime: every sample of the whole run answered 200
+    assert len(samples) >= 3, samples
+    assert [s for s in samples if s[1] != "200"] == [], samples
+    assert health(host) == "200"
+
+
+def test_agent_flags_roll_out_and_serve(host, tmp_path):
+    before = inspect(host)
+    rc, out = play(CONVERGE, {"vllm_extra_args": AGENT_ARGS}, tmp_path=tmp_path)
+    assert rc == 0, out
+    assert out.count("restart.yml for %s" % TARGET) == 1, out
+    # the stand-in's tag names no release: the options every release in the table has, with a warning
+    # (the result format is YAML: the quotes around the image may come doubled)
+    assert re.search(r"the vLLM release of image '+openclaw/vllm-standin:test'+ is unknown", flat(out)), out
+    after = inspect(host)
+    assert after["Id"] != before["Id"] and after["State"]["Running"]
+    assert after["Args"][-len(AGENT_ARGS):] == AGENT_ARGS
+    assert health(host) == "200"
+    assert serves(host)
+    # parsed, not skipped: the stand-in's log of its non-default arguments
+    logs = host.run("docker logs vllm 2>&1").stdout
+    assert "'tool_call_parser': 'hermes'" in logs and "'reasoning_parser': 'qwen3'" in logs, logs[-2000:]
+    assert "'enable_prefix_caching': True" in logs and "'max_num_batched_tokens': 8192" in logs, logs[-2000:]
+    rc, out = play(CONVERGE, tmp_path=tmp_path)  # back to the scenario's settings
+    assert rc == 0, out
+    assert "--enable-auto-tool-choice" not in inspect(host)["Args"]
     assert health(host) == "200"
 
 
