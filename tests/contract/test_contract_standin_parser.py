@@ -69,8 +69,6 @@ REFUSED = [
 TYPED = [[name, "x"] for name in sorted(vllm_standin.VALUE_TYPES)]
 
 
-
-
 def standin_verdict(args):
     """[accepted, exit status, last line of stderr] of the stand-in's parse_args."""
     err = io.StringIO()

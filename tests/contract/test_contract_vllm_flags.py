@@ -50,8 +50,6 @@ REFUSED = [
 ]
 
 
-
-
 def test_table_0_32_matches_the_real_parser():
     real_verdicts([])  # skips or fails without the venv
     proc = subprocess.run([str(PYTHON), str(REPO / "scripts" / "gen_vllm_flags.py"), "--check"],
