@@ -10,13 +10,21 @@ textfile metrics."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import math
 import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import format_bytes
+# The per-host summary and the textfile metrics are module_utils: the exporter on the host renders
+# the same metrics with the same code.
+from ansible_collections.openclaw.gx10.plugins.module_utils._report import (  # noqa: F401 pylint: disable=unused-import
+    REASON_WIDTH,
+    _failure,
+    _short,
+    memory_report_host,
+    memory_report_metrics,
+)
 
 HEADERS = ('HOST', 'MemTotal', 'MemAvailable', 'MemFree', 'Ollama resident (size, expires)',
            'vLLM container', '/health', 'KV cache', 'Restart fits (required vs can be free)')
@@ -25,7 +33,6 @@ VERSION_HEADERS = ('HOST', 'Ollama', 'vLLM image', 'vLLM', 'GPU driver', 'kernel
 # The field of memory_report_data() each column of the versions table compares.
 VERSION_FIELDS = ('ollama_version', 'vllm_image', 'vllm_version', 'gpu_driver', 'kernel')
 DRIFT_MARK = ' !'
-REASON_WIDTH = 60
 
 _STAMP_RE = re.compile(r'^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(.*)$')
 
@@ -73,25 +80,6 @@ def _fit_cell(fit):
     return text
 
 
-def _failure(info):
-    """The full failure message of a host's result, or None when it has figures."""
-    if isinstance(info, Mapping) and not info.get('failed') and 'memory' in info:
-        return None
-    if not isinstance(info, Mapping) or not info:
-        return 'no result (the host was unreachable, or the task did not run there)'
-    if info.get('unreachable'):
-        return 'unreachable: %s' % (info.get('msg') or 'no message')
-    return str(info.get('msg') or 'failed without a message')
-
-
-def _short(text, width=REASON_WIDTH):
-    """The first line of ``text``, cut to ``width`` characters."""
-    line = (str(text).strip().splitlines() or [''])[0].strip()
-    if len(line) > width:
-        line = line[:width - 3].rstrip() + '...'
-    return line
-
-
 def memory_report_row(host, info):
     """One row of cells (strings) for ``host`` from its memory_info result (or None)."""
     failure = _failure(info)
@@ -129,40 +117,6 @@ def _image_cell(container):
 def _short_id(ident):
     algo, _sep, hexa = str(ident).partition(':')
     return '%s:%s' % (algo, hexa[:12]) if hexa else str(ident)[:19]
-
-
-def memory_report_host(host, info):
-    """The machine-readable summary of one host (what the JSON report and the metrics carry)."""
-    failure = _failure(info)
-    data = dict(host=str(host), ok=failure is None, error=failure, reason=_short(failure) if failure else None)
-    if failure is not None:
-        return data
-    memory = info.get('memory') or {}
-    ollama = info.get('ollama') or {}
-    vllm = info.get('vllm') or {}
-    container = vllm.get('container') or {}
-    fit = info.get('restart_fit') or {}
-    hostinfo = info.get('host') or {}
-    data.update(
-        mem_total=memory.get('total'), mem_available=memory.get('available'), mem_free=memory.get('free'),
-        ollama_status=ollama.get('status'), ollama_version=ollama.get('version'),
-        ollama_resident_bytes=ollama.get('resident_bytes') or 0,
-        ollama_models=[dict(name=m.get('name'), size=m.get('size'), expires_at=m.get('expires_at'))
-                       for m in ollama.get('models') or []],
-        vllm_container_state=container.get('state') or 'unknown',
-        vllm_image=container.get('image'), vllm_image_id=container.get('image_id'),
-        vllm_image_digests=container.get('image_digests'),
-        vllm_health=vllm.get('health'), vllm_healthy=bool(vllm.get('healthy') or vllm.get('health') == '200'),
-        vllm_version=vllm.get('version'), vllm_kv_cache_usage=vllm.get('kv_cache_usage'),
-        restart_fits=fit.get('would_fit'), restart_required=fit.get('required'),
-        restart_projected=fit.get('projected'), restart_shortfall=fit.get('shortfall'),
-        restart_fit_complete=fit.get('complete'),
-        gpu_driver=hostinfo.get('gpu_driver'), kernel=hostinfo.get('kernel'),
-    )
-    # What the drift comparison of the image looks at: the tag and what it resolves to.
-    data['vllm_image'] = container.get('image')
-    data['_image_key'] = (container.get('image'), container.get('image_id'))
-    return data
 
 
 def _drift(hosts):
@@ -259,73 +213,6 @@ def memory_report_table(hosts, hostvars, var='memory_info'):
         for summary in failed:
             lines.append('%s: %s' % (summary['host'], ' '.join(summary['error'].split())))
     return lines
-
-
-def _prom_value(value):
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return '1' if value else '0'
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return repr(float(value))
-
-
-_METRICS = (
-    # name, help, field
-    ('openclaw_gx10_report_ok', 'Whether memory_info read this host (1) or failed (0).', 'ok'),
-    ('openclaw_gx10_mem_total_bytes', 'MemTotal from /proc/meminfo.', 'mem_total'),
-    ('openclaw_gx10_mem_available_bytes', 'MemAvailable from /proc/meminfo (what vLLM checks at start on GB10).',
-     'mem_available'),
-    ('openclaw_gx10_ollama_up', 'Whether Ollama answered GET /api/ps.', 'ollama_up'),
-    ('openclaw_gx10_ollama_resident_bytes', 'Bytes the models Ollama holds take (sum of /api/ps size).',
-     'ollama_resident_bytes'),
-    ('openclaw_gx10_ollama_models_loaded', 'Models Ollama holds.', 'ollama_models_loaded'),
-    ('openclaw_gx10_vllm_healthy', 'Whether vLLM answered 200 on /health.', 'vllm_healthy'),
-    ('openclaw_gx10_vllm_kv_cache_usage_ratio', 'vLLM KV cache usage (1 is full).', 'vllm_kv_cache_usage'),
-    ('openclaw_gx10_vllm_restart_fits', 'Whether a gated vLLM restart would fit now.', 'restart_fits'),
-    ('openclaw_gx10_vllm_restart_required_bytes', 'ceil(MemTotal x gpu_memory_utilization) + margin.',
-     'restart_required'),
-    ('openclaw_gx10_vllm_restart_projected_bytes',
-     'MemAvailable + Ollama resident + running vLLM container: what a restart could have.', 'restart_projected'),
-    ('openclaw_gx10_vllm_restart_shortfall_bytes', 'Bytes missing for a restart; 0 when it fits.',
-     'restart_shortfall'),
-)
-
-
-def _label(value):
-    return str(value).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
-
-
-def memory_report_metrics(info, host=None, timestamp=None):
-    """node_exporter textfile metrics (Prometheus text format) from one memory_info result."""
-    summary = memory_report_host(host or '', info)
-    if summary['ok']:
-        summary['ollama_up'] = summary.get('ollama_status') == 'ok'
-        summary['ollama_models_loaded'] = len(summary.get('ollama_models') or [])
-    lines = []
-    for name, text, field in _METRICS:
-        value = _prom_value(summary.get(field))
-        if value is None:
-            continue
-        lines.append('# HELP %s %s' % (name, text))
-        lines.append('# TYPE %s gauge' % name)
-        lines.append('%s %s' % (name, value))
-    if summary['ok']:
-        labels = dict(ollama_version=summary.get('ollama_version'), vllm_image=summary.get('vllm_image'),
-                      vllm_image_id=summary.get('vllm_image_id'), vllm_version=summary.get('vllm_version'),
-                      gpu_driver=summary.get('gpu_driver'), kernel=summary.get('kernel'))
-        lines.append('# HELP openclaw_gx10_versions_info Versions on this host (drift across a fleet), always 1.')
-        lines.append('# TYPE openclaw_gx10_versions_info gauge')
-        lines.append('openclaw_gx10_versions_info{%s} 1' % ','.join(
-            '%s="%s"' % (k, _label(v if v is not None else '')) for k, v in sorted(labels.items())))
-    if timestamp is not None:
-        lines.append('# HELP openclaw_gx10_report_timestamp_seconds When the report read this host (Unix time).')
-        lines.append('# TYPE openclaw_gx10_report_timestamp_seconds gauge')
-        lines.append('openclaw_gx10_report_timestamp_seconds %s' % _prom_value(float(timestamp)))
-    return '\n'.join(lines) + '\n'
 
 
 class FilterModule(object):

@@ -344,204 +344,50 @@ restart_fit:
         the prediction does not know about.
       type: bool
       sample: true
+    free_now:
+      description: C(MemFree) now.
+      type: int
+      sample: 3084742656
+    projected_free:
+      description:
+        - RV(restart_fit.free_now) plus RV(restart_fit.reclaimable) - C(MemFree) once the restart freed what it frees;
+          the page cache stays.
+      type: int
+      sample: 24559579136
+    pagecache_drop:
+      description:
+        - Bytes of page cache the gate would drop before the start so that C(MemFree) reaches RV(restart_fit.required)
+          too (on GB10 the driver allocates from free pages); 0 when C(MemFree) covers it or when the start does not
+          fit anyway. The summary then says C(fits after dropping N GiB of page cache).
+      type: int
+      sample: 94179045376
     summary:
       description: The prediction in words, with every figure (what the gated restart prints or refuses with).
       type: str
       sample: "Needed ceil(MemTotal x 0.85) = 101.59 GiB + margin 3.00 GiB = 104.59 GiB (112303390720 bytes); ..."
 '''
 
-import json
-import platform
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 from urllib.parse import urlparse
 
-from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    OllamaClient,
-    OllamaError,
-    OllamaTimeout,
-    OllamaUnreachable,
-    summarize,
-)
+from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
-    describe_fit,
     MeminfoError,
     SizeError,
     UtilizationError,
-    fraction_bytes,
     parse_size,
     parse_utilization,
-    predict_fit,
-    required_bytes,
     snapshot,
 )
-from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
-    absent_container,
-    container_state,
-    kv_cache_usage,
-    parse_docker_mem_usage,
-    probe,
-    unknown_container,
+# The gathering is shared with the metrics exporter the vllm role installs on the host.
+from ansible_collections.openclaw.gx10.plugins.module_utils._memory_info import (
+    host_info,
+    ollama_info,
+    restart_fit,
+    vllm_info,
 )
-
-
-def ollama_info(module):
-    params = module.params
-    result = dict(url=params['ollama_url'], reachable=False, status='error', error=None,
-                  version=None, models=[], resident_bytes=0)
-    client = OllamaClient(url=params['ollama_url'], headers=params['headers'],
-                          validate_certs=params['validate_certs'], request_timeout=params['request_timeout'])
-    try:
-        listed = client.ps()
-    except OllamaUnreachable as exc:
-        result.update(status='refused', error=exc.msg)
-        return result
-    except OllamaTimeout as exc:
-        result.update(status='timeout', error=exc.msg)
-        return result
-    except OllamaError as exc:
-        result.update(error=exc.msg)
-        return result
-    result.update(reachable=True, status='ok')
-    for entry in listed:
-        model = summarize(entry)
-        result['models'].append(dict(name=model['name'], size=model['size'], size_vram=model['size_vram'],
-                                     expires_at=model['expires_at']))
-    result['resident_bytes'] = sum(m['size'] for m in result['models'])
-    try:
-        result['version'] = client.version()
-    except OllamaError:
-        pass
-    return result
-
-
-def _inspected_image_id(inspect_output):
-    """The image ID (``.Image``) of the container in ``docker inspect`` output, or None."""
-    try:
-        data = json.loads(inspect_output)
-    except ValueError:
-        return None
-    if isinstance(data, list):
-        data = data[0] if data else None
-    if not isinstance(data, dict) or not isinstance(data.get('Image'), str):
-        return None
-    return data['Image'] or None
-
-
-def host_info(module):
-    """The kernel release and the GPU driver version, where nvidia-smi answers."""
-    result = dict(kernel=platform.release() or None, gpu_driver=None, gpu_driver_error=None)
-    smi = module.get_bin_path('nvidia-smi')
-    if not smi:
-        return result
-    rc, out, err = module.run_command([smi, '--query-gpu=driver_version', '--format=csv,noheader'])
-    versions = []
-    for line in (out or '').splitlines():
-        line = line.strip()
-        if line and line not in versions:
-            versions.append(line)
-    if rc == 0 and versions:
-        result['gpu_driver'] = ', '.join(versions)
-    else:
-        result['gpu_driver_error'] = 'nvidia-smi failed (rc=%d): %s' % (rc, ((err or out or '').strip())[:300])
-    return result
-
-
-def docker_container(module):
-    name = module.params['vllm_container_name']
-    docker = module.get_bin_path('docker')
-    if not docker:
-        return dict(unknown_container(name), memory_usage=None, image_id=None, image_digests=None,
-                    error='the docker CLI is not installed')
-    rc, out, err = module.run_command([docker, 'inspect', '--type', 'container', name])
-    if rc != 0:
-        text = (err or out or '').strip()
-        if 'no such' in text.lower():
-            return dict(absent_container(name), memory_usage=None, image_id=None, image_digests=None, error=None)
-        return dict(unknown_container(name), memory_usage=None, image_id=None, image_digests=None,
-                    error='docker inspect %s failed (rc=%d): %s' % (name, rc, text[:300]))
-    try:
-        state = container_state(out, name)
-    except ValueError as exc:
-        return dict(unknown_container(name), memory_usage=None, image_id=None, image_digests=None,
-                    error='docker inspect %s printed no JSON: %s' % (name, to_native(exc)))
-    state.update(memory_usage=None, error=None, image_id=None, image_digests=None)
-    image_id = _inspected_image_id(out)
-    if image_id:
-        state['image_id'] = image_id
-        rc, digests, err = module.run_command([docker, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image_id])
-        if rc == 0:
-            try:
-                state['image_digests'] = sorted(json.loads(digests) or [])
-            except (ValueError, TypeError):
-                pass
-    if state['running']:
-        rc, out, err = module.run_command([docker, 'stats', '--no-stream', '--format', '{{.MemUsage}}', name])
-        if rc == 0:
-            state['memory_usage'] = parse_docker_mem_usage(out)
-        if state['memory_usage'] is None:
-            state['error'] = 'docker stats %s gave no memory figure (rc=%d): %s' % (name, rc, (err or out).strip()[:300])
-    return state
-
-
-def vllm_info(module):
-    params = module.params
-    common = dict(headers=params['headers'], validate_certs=params['validate_certs'],
-                  timeout=params['request_timeout'])
-    url = params['vllm_url']
-    result = dict(url=url, container=docker_container(module), health=None, healthy=False, health_error=None,
-                  kv_cache_usage=None, version=None, models=None, models_error=None)
-    health = probe(url, '/health', **common)
-    result.update(health=health['outcome'], healthy=health['status'] == 200, health_error=health['error'])
-    if health['status'] is None:
-        # nothing answers: /metrics and the rest would only repeat the same refusal or timeout
-        result['models_error'] = health['error']
-        return result
-    metrics = probe(url, '/metrics', **common)
-    if metrics['status'] == 200:
-        result['kv_cache_usage'] = kv_cache_usage(metrics['body'])
-    version = probe(url, '/version', **common)
-    if version['status'] == 200:
-        try:
-            result['version'] = json.loads(version['body']).get('version')
-        except (ValueError, AttributeError):
-            pass
-    headers = dict(params['headers'] or {})
-    if params['api_key']:
-        headers['Authorization'] = 'Bearer %s' % params['api_key']
-    models = probe(url, '/v1/models', headers=headers, validate_certs=params['validate_certs'],
-                   timeout=params['request_timeout'])
-    if models['status'] == 200:
-        try:
-            result['models'] = [m.get('id') for m in json.loads(models['body']).get('data') or []]
-        except (ValueError, AttributeError):
-            result['models_error'] = '/v1/models did not answer a JSON model list'
-    else:
-        result['models_error'] = models['error']
-    return result
-
-
-def restart_fit(memory, ollama, vllm, fraction, margin):
-    requested = fraction_bytes(memory['total'], fraction)
-    required = required_bytes(memory['total'], fraction=fraction, margin=margin)
-    from_ollama = ollama['resident_bytes']
-    container = vllm['container']
-    from_vllm = (container.get('memory_usage') or 0) if container.get('running') else 0
-    fit = predict_fit(memory['available'], required, ollama_resident_bytes=from_ollama,
-                      other_reclaimable_bytes=from_vllm)
-    complete = ollama['status'] in ('ok', 'refused') and container['exists'] is not None and \
-        not (container.get('running') and container.get('memory_usage') is None)
-    result = dict(gpu_memory_utilization=fraction, margin=margin, requested=requested, required=fit['required'],
-                  available_now=memory['available'], reclaimable_ollama=from_ollama, reclaimable_vllm=from_vllm,
-                  reclaimable=from_ollama + from_vllm, projected=fit['projected'], would_fit=fit['fits'],
-                  shortfall=fit['shortfall'], complete=complete)
-    # The figures in words, formatted once here (the gated restart prints this).
-    result['summary'] = describe_fit(result, memory['total'], [m.get('name') for m in ollama.get('models') or []])
-    return result
 
 
 def main():

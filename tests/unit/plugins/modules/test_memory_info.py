@@ -318,14 +318,14 @@ class FakeModule(object):
 
 
 def test_inspected_image_id():
-    from ansible_collections.openclaw.gx10.plugins.modules.memory_info import _inspected_image_id
+    from ansible_collections.openclaw.gx10.plugins.module_utils._memory_info import _inspected_image_id
     assert _inspected_image_id(json.dumps([{'Image': 'sha256:abc', 'Config': {'Image': 'x:1'}}])) == 'sha256:abc'
     assert _inspected_image_id('[]') is None
     assert _inspected_image_id('not json') is None
 
 
 def test_host_info_driver_from_nvidia_smi():
-    from ansible_collections.openclaw.gx10.plugins.modules.memory_info import host_info
+    from ansible_collections.openclaw.gx10.plugins.module_utils._memory_info import host_info
     module = FakeModule({'nvidia-smi': '/usr/bin/nvidia-smi'},
                         {'--query-gpu=driver_version': (0, '580.95.05\n580.95.05\n', '')})
     result = host_info(module)
@@ -335,7 +335,7 @@ def test_host_info_driver_from_nvidia_smi():
 
 
 def test_host_info_without_nvidia_smi_or_when_it_fails():
-    from ansible_collections.openclaw.gx10.plugins.modules.memory_info import host_info
+    from ansible_collections.openclaw.gx10.plugins.module_utils._memory_info import host_info
     assert host_info(FakeModule({}, {}))['gpu_driver'] is None
     failed = host_info(FakeModule({'nvidia-smi': '/usr/bin/nvidia-smi'}, {
         '--query-gpu=driver_version': (9, '', 'NVIDIA-SMI has failed because it could not communicate with the driver')}))
