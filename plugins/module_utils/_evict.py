@@ -31,10 +31,15 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memgate import (
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     MeminfoError,
-    drop_caches,
     format_bytes,
     predict_fit,
     snapshot,
+)
+from ansible_collections.openclaw.gx10.plugins.module_utils._pagecache import (
+    BOTH,
+    close_gap,
+    drop,
+    predict_free,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     OllamaClient,
@@ -87,10 +92,12 @@ class Eviction(object):
     """
 
     def __init__(self, params, warn=None, run_command=None, which=None, check_mode=False, diff=False,
-                 sleep=None):
+                 sleep=None, note=None):
         self.params = dict(DEFAULTS)
         self.params.update(dict((k, v) for k, v in params.items() if v is not None or k in ('models',)))
         self.warn = warn or (lambda msg: None)
+        # informational lines (the page cache figures before and after a drop): the host gate's journal
+        self.note = note or (lambda msg: None)
         self.run_command = run_command
         self.which = which
         self.check_mode = check_mode
@@ -238,17 +245,20 @@ class Eviction(object):
 
     # ------------------------------------------------------------------- gate
     def gate(self):
-        if self.params['drop_caches']:
-            outcome = drop_caches()
+        if self.params['drop_caches'] and self.required is None:
+            # no requirement, so no gap to measure: the drop asked for, once
+            outcome = drop(BOTH)
             self.result['memory']['caches_dropped'] = outcome['dropped']
             if not outcome['dropped']:
-                self.warn('drop_caches: %s' % outcome['msg'])
+                self.warn('drop_caches: could not drop the page cache: %s' % outcome['error'])
 
         try:
             met, mem = self.memgate.wait(self.params['wait_timeout'], on_reading=self.store_memory)
         except MeminfoError as exc:
             self.fail('Cannot read the memory figures: %s' % exc)
         if met:
+            if self.params['drop_caches'] and self.required is not None:
+                self.close_free_gap(mem)
             return
         try:
             listed = self.client.ps()
@@ -258,6 +268,26 @@ class Eviction(object):
         except OllamaError as exc:
             resident = 'unknown (%s)' % exc.msg
         self.fail(self.memgate.shortfall(self.params['wait_timeout'], mem, resident))
+
+    def close_free_gap(self, mem):
+        """MemAvailable covers the requirement: MemFree must too (``_pagecache.close_gap``)."""
+        try:
+            outcome = close_gap(self.required, mem=mem, say=self.note)
+        except MeminfoError as exc:
+            self.fail('Cannot read the memory figures: %s' % exc)
+        self.store_memory(outcome['after'])
+        self.result['memory']['caches_dropped'] = bool(outcome['dropped_levels'])
+        self.result['memory']['pagecache'] = dict(
+            action=outcome['action'], dropped_levels=outcome['dropped_levels'], freed=outcome['freed'],
+            free_before=outcome['before'].get('free'), available_before=outcome['before']['available'],
+            free_after=outcome['after'].get('free'), available_after=outcome['after']['available'],
+            msg=outcome['msg'])
+        if outcome['dropped_levels']:
+            self.result['changed'] = True
+        if not outcome['permitted']:
+            self.warn('drop_caches: %s' % outcome['msg'])
+        elif not outcome['met']:
+            self.fail(outcome['msg'])
 
     def store_memory(self, mem):
         self.result['memory'].update(total=mem['total'], available=mem['available'], free=mem['free'])
@@ -348,6 +378,10 @@ class Eviction(object):
             fit = predict_fit(mem['available'], self.required, ollama_resident_bytes=self.result['freed_bytes'])
             self.result['memory']['met'] = fit['fits']
             self.result['memory']['projected_available'] = fit['projected']
+            if self.params['drop_caches']:
+                gap = predict_free(mem['free'], mem['available'], self.required,
+                                   reclaimable=self.result['freed_bytes'])
+                self.result['memory']['pagecache_drop'] = gap['drop']
             if not fit['fits']:
                 self.warn('After the eviction MemAvailable would be about %s, short of the %s required by %s'
                           % (format_bytes(fit['projected']), format_bytes(self.required),

@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 
 MEMINFO_PATH = '/proc/meminfo'
 PROC_PATH = '/proc'
-DROP_CACHES_PATH = '/proc/sys/vm/drop_caches'
 
 KIB = 1024
 MIB = 1024 ** 2
@@ -252,23 +251,6 @@ def format_processes(processes):
     if not processes:
         return 'none readable'
     return ', '.join('%s (pid %d) %s' % (p['name'], p['pid'], format_bytes(p['rss'])) for p in processes)
-
-
-def drop_caches(path=DROP_CACHES_PATH):
-    """``sync`` then write 3 to /proc/sys/vm/drop_caches.
-
-    Never raises for a missing permission: returns ``{'dropped': bool, 'msg': str}``.
-    """
-    try:
-        os.sync()
-    except (AttributeError, OSError):
-        pass
-    try:
-        with open(path, 'w') as handle:
-            handle.write('3\n')
-    except (IOError, OSError) as exc:
-        return {'dropped': False, 'msg': 'could not drop the page cache (%s): %s' % (path, exc)}
-    return {'dropped': True, 'msg': 'page cache dropped'}
 
 
 def describe_fit(fit, total, ollama_models=()):

@@ -109,9 +109,19 @@ options:
     type: float
   drop_caches:
     description:
-      - Run C(sync) and drop the page cache (write 3 to C(/proc/sys/vm/drop_caches)) after the
-        eviction and before the memory is read.
-      - When not permitted (no root, read-only C(/proc/sys)) the module warns and goes on.
+      - With a requirement (O(require_available) or O(require_fraction)), C(MemFree) must reach it
+        too, once C(MemAvailable) does. On GB10 the driver allocates from free pages and
+        C(MemAvailable) counts the page cache as available, so a start can pass on C(MemAvailable)
+        and fail while loading. When C(MemFree) is short, the page cache is dropped only as far as
+        needed - C(sync), C(drop_caches) 1 (the page cache), C(compact_memory); then 2 (reclaimable
+        slab) only when C(MemFree) is still short - and the task fails with C(MemFree) and
+        C(MemAvailable) before and after when even that does not close the gap. Nothing is dropped
+        when C(MemFree) already covers the requirement (the task is then not changed by it).
+      - Without a requirement there is no gap to measure - C(sync) and one drop of page cache and slab
+        (C(drop_caches) 3) after the eviction, as asked.
+      - When not permitted (no root, read-only C(/proc/sys)) the module warns and goes on, on
+        C(MemAvailable) alone.
+      - The same rule as the vLLM role's gate (which applies it on every start).
     type: bool
     default: false
 extends_documentation_fragment:
@@ -244,6 +254,51 @@ memory:
       description: Whether the page cache was dropped.
       type: bool
       sample: false
+    pagecache:
+      description:
+        - With O(drop_caches) and a requirement, what the C(MemFree) rule saw and did (absent in check mode and
+          when the memory gate failed).
+      type: dict
+      returned: when O(drop_caches) is set with a requirement
+      contains:
+        action:
+          description: V(none) (C(MemFree) covered it), V(drop) (C(MemAvailable) covered it, C(MemFree) did not).
+          type: str
+          sample: drop
+        dropped_levels:
+          description: The C(drop_caches) values written, in order (V(1) page cache, V(2) slab).
+          type: list
+          elements: int
+          sample: [1]
+        freed:
+          description: Bytes C(MemFree) gained.
+          type: int
+          sample: 6442450944
+        free_before:
+          description: C(MemFree) before.
+          type: int
+          sample: 3221225472
+        available_before:
+          description: C(MemAvailable) before.
+          type: int
+          sample: 120259084288
+        free_after:
+          description: C(MemFree) after.
+          type: int
+          sample: 119185342464
+        available_after:
+          description: C(MemAvailable) after.
+          type: int
+          sample: 120259084288
+        msg:
+          description: The figures in words.
+          type: str
+          sample: MemFree 111.00 GiB, MemAvailable 112.00 GiB cover 110.00 GiB after dropping 108.00 GiB
+    pagecache_drop:
+      description: In check mode with O(drop_caches), the page cache that would be dropped after the eviction (bytes).
+      type: int
+      returned: check mode
+      sample: 0
 elapsed:
   description: Seconds the module took.
   returned: always

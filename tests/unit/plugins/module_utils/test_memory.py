@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
-    GIB, MeminfoError, SizeError, drop_caches, format_bytes, format_processes, fraction_bytes,
+    GIB, MeminfoError, SizeError, format_bytes, format_processes, fraction_bytes,
     parse_meminfo, parse_size, predict_fit, read_meminfo, required_bytes, snapshot, top_processes,
 )
 
@@ -153,17 +153,3 @@ def test_top_processes_real_proc_lists_this_process():
     assert any(p['pid'] == os.getpid() for p in top)
     assert all(p['rss'] >= 0 for p in top)
     assert [p['rss'] for p in top] == sorted((p['rss'] for p in top), reverse=True)
-
-
-def test_drop_caches_reports_not_permitted(tmp_path):
-    target = tmp_path / 'no' / 'such' / 'drop_caches'
-    outcome = drop_caches(str(target))
-    assert outcome['dropped'] is False
-    assert str(target) in outcome['msg']
-
-
-def test_drop_caches_writes_3(tmp_path):
-    target = tmp_path / 'drop_caches'
-    target.write_text('')
-    assert drop_caches(str(target))['dropped'] is True
-    assert target.read_text() == '3\n'
