@@ -565,3 +565,60 @@ def test_head_like_fastapi(ready):
     assert head(port, "/metrics")[0] == 200
     assert head(port, "/nothing")[0] == 404
     assert post(port, "/health")[0] == 405
+
+
+# ---- the GB10 driver during the load (VLLM_STANDIN_DRIVER_MEMFREE): allocations from MemFree
+def meminfo_free(tmp_path, total_kb, free_kb, available_kb):
+    path = tmp_path / "meminfo-free"
+    path.write_text("MemTotal:       %d kB\nMemFree:        %d kB\nMemAvailable:   %d kB\n"
+                    % (total_kb, free_kb, available_kb))
+    return path
+
+
+def test_driver_load_steps_arithmetic():
+    sys.path.insert(0, str(STANDIN.parent))
+    import vllm_standin  # pylint: disable=import-outside-toplevel
+
+    assert vllm_standin.load_steps(10, 4) == [3, 5, 8, 10]
+    assert vllm_standin.load_steps(8 * GIB, 8)[-1] == 8 * GIB
+    assert vllm_standin.load_steps(5, 0) == [5]
+    assert vllm_standin.driver_short(10, 10) == 0
+    assert vllm_standin.driver_short(9, 10) == 1
+
+
+# 24 GB total, utilization 0.5 asks 11.44 GiB: MemAvailable 20 GB passes the start-up check.
+DRIVER_ENV = {"VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0", "VLLM_STANDIN_STARTUP_SECONDS": "0",
+              "VLLM_STANDIN_LOAD_STEPS": "4"}
+
+
+def test_driver_fails_the_load_when_memfree_is_short(tmp_path):
+    meminfo = meminfo_free(tmp_path, 24_000_000, 4_000_000, 20_000_000)
+    result = run_on_free_port(["--gpu-memory-utilization", "0.5"],
+                              env=dict(DRIVER_ENV, VLLM_STANDIN_MEMINFO=str(meminfo), VLLM_STANDIN_DRIVER_MEMFREE="1"))
+    assert result.returncode == 1
+    assert "Memory check passed" in result.stderr          # MemAvailable passed vLLM's own check
+    assert "Out of memory [NV_ERR_NO_MEMORY]" in result.stderr
+    assert "torch.OutOfMemoryError: CUDA error: out of memory" in result.stderr
+    # 4 GB of MemFree covers the first step (2.86 GiB) but not the second (5.72 GiB)
+    assert "load step 2/4: the driver needs 5.72 GiB of free pages, MemFree is 3.81 GiB" in result.stderr
+
+
+def test_driver_loads_when_memfree_covers_it(tmp_path, server):
+    meminfo = meminfo_free(tmp_path, 24_000_000, 12_000_000, 20_000_000)
+    _proc, _port, status, _refused = server(
+        ["--gpu-memory-utilization", "0.5"],
+        env=dict(DRIVER_ENV, VLLM_STANDIN_MEMINFO=str(meminfo), VLLM_STANDIN_DRIVER_MEMFREE="1"))
+    assert status == 200
+
+
+def test_driver_off_by_default_memfree_does_not_matter(tmp_path, server):
+    meminfo = meminfo_free(tmp_path, 24_000_000, 1_000, 20_000_000)
+    assert server(["--gpu-memory-utilization", "0.5"], env=dict(DRIVER_ENV, VLLM_STANDIN_MEMINFO=str(meminfo)))[2] == 200
+
+
+def test_driver_steps_knob_refuses_garbage(tmp_path):
+    meminfo = meminfo_free(tmp_path, 24_000_000, 12_000_000, 20_000_000)
+    result = run_on_free_port(["--gpu-memory-utilization", "0.5"],
+                              env=dict(DRIVER_ENV, VLLM_STANDIN_MEMINFO=str(meminfo), VLLM_STANDIN_DRIVER_MEMFREE="1",
+                                       VLLM_STANDIN_LOAD_STEPS="many"))
+    assert result.returncode == 1 and "VLLM_STANDIN_LOAD_STEPS" in result.stderr

@@ -48,6 +48,16 @@ Stand-in-only knobs (environment):
   The lab sets a small value: its gate margins are sized for this machine.
 * ``VLLM_STANDIN_MEMINFO``: read this file instead of ``/proc/meminfo``
   (unit tests of the arithmetic only).
+* ``VLLM_STANDIN_DRIVER_MEMFREE=1`` (opt-in): the GB10 driver during the load.
+  The driver allocates from free pages, and the page cache is not free to it:
+  after the start-up check (which reads MemAvailable) the load allocates the
+  simulated CUDA context plus ``requested`` in ``VLLM_STANDIN_LOAD_STEPS``
+  steps (default 8) spread over the load time; before each step it reads
+  MemFree again, and when MemFree is short of what the load holds after that
+  step (nothing is really allocated, so what it would hold counts as taken)
+  it fails as the driver does: ``NV_ERR_NO_MEMORY`` in the log, a CUDA
+  out-of-memory error, exit 1. Off by default, so that the start-up check
+  alone decides, as before.
 * ``VLLM_STANDIN_ENGINE``: the engine's state once loaded: ``running``
   (default), ``dead``, ``hang`` or ``error`` (see below).
 
@@ -193,6 +203,22 @@ def read_meminfo(path):
                 amount *= 1024
             values[key.strip()] = amount
     return values
+
+
+DRIVER_MESSAGE = ("NVRM: nvAssertOkFailedNoLog: Assertion failed: Out of memory [NV_ERR_NO_MEMORY] "
+                  "(0x00000051) returned from _memdescAllocInternal(pMemDesc)")
+
+
+def load_steps(need_bytes, steps):
+    """The cumulative bytes the load holds after each of ``steps`` allocation steps."""
+    steps = max(1, int(steps))
+    return [math.ceil(need_bytes * k / steps) for k in range(1, steps + 1)]
+
+
+def driver_short(mem_free, holds_after_step):
+    """Bytes the driver misses for a step: what the load holds after it, less MemFree (the
+    simulated allocations took nothing real, so MemFree must cover all of it); 0 when it fits."""
+    return max(0, holds_after_step - mem_free)
 
 
 def request_memory(free_memory, total_memory, gpu_memory_utilization, device="cuda:0"):
@@ -748,6 +774,38 @@ def hold_memory(num_bytes):
     return region
 
 
+def driver_load(meminfo_path, need, steps, startup, started):
+    """The load's allocations from free pages (VLLM_STANDIN_DRIVER_MEMFREE): 0, or 1 after the
+    driver's failure."""
+    plan = load_steps(need, steps)
+    pause = max(0.0, startup - (time.time() - started)) / len(plan)
+    for index, holds in enumerate(plan, 1):
+        meminfo = read_meminfo(meminfo_path)
+        free = meminfo.get("MemFree", 0)
+        short = driver_short(free, holds)
+        if short:
+            log("INFO", "(stand-in) load step %d/%d: the driver needs %s GiB of free pages, MemFree is %s GiB "
+                "(MemAvailable %s GiB): short by %s GiB" % (index, len(plan), format_gib(holds), format_gib(free),
+                                                            format_gib(meminfo.get("MemAvailable", 0)),
+                                                            format_gib(short)))
+            sys.stderr.write(
+                "%s\n"
+                "ERROR %s [core.py] EngineCore failed to start.\n"
+                "Traceback (most recent call last):\n"
+                '  File "/usr/local/lib/python3/dist-packages/vllm/v1/worker/gpu_model_runner.py", '
+                "line 3110, in load_model\n"
+                "    self.model = model_loader.load_model(\n"
+                "torch.OutOfMemoryError: CUDA error: out of memory\n"
+                "RuntimeError: Engine core initialization failed. See root cause above. "
+                "Failed core proc(s): {}\n" % (DRIVER_MESSAGE, time.strftime("%m-%d %H:%M:%S")))
+            sys.stderr.flush()
+            return 1
+        if pause:
+            time.sleep(pause)
+    log("INFO", "(stand-in) load: %d allocation steps of free pages, %s GiB in all" % (len(plan), format_gib(need)))
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.time()
@@ -821,6 +879,15 @@ def main(argv=None):
         log("INFO", "Model loading took %s GiB memory" % format_gib(hold))
 
     startup = float(os.environ.get("VLLM_STANDIN_STARTUP_SECONDS", "2") or 0)
+    if os.environ.get("VLLM_STANDIN_DRIVER_MEMFREE", "") not in ("", "0"):
+        try:
+            steps = int(os.environ.get("VLLM_STANDIN_LOAD_STEPS", "8") or 8)
+        except ValueError:
+            log("ERROR", "VLLM_STANDIN_LOAD_STEPS: %r is not a whole number"
+                % os.environ.get("VLLM_STANDIN_LOAD_STEPS"))
+            return 1
+        if driver_load(meminfo_path, context + requested, steps, startup, started) != 0:
+            return 1
     remaining = startup - (time.time() - started)
     if remaining > 0:
         time.sleep(remaining)
