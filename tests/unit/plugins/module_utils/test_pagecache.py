@@ -350,3 +350,24 @@ def test_unload_drop_caches_not_permitted_warns_and_goes_on(monkeypatch):
     ev, warnings, _notes = eviction(monkeypatch, proc)
     ev.close_free_gap(proc.read())
     assert not ev.result['memory']['caches_dropped'] and 'cannot be dropped here' in warnings[0]
+
+
+# ---------------------------------------------------------------------------- memory_info's prediction
+def test_memory_info_restart_fit_says_fits_after_dropping_page_cache():
+    from ansible_collections.openclaw.gx10.plugins.module_utils._memory_info import restart_fit
+    container = dict(name='vllm', exists=False, running=False, memory_usage=None, state='absent')
+    no_ollama = dict(status='refused', models=[], resident_bytes=0)
+    fit = restart_fit(dict(total=128 * GIB, available=110 * GIB, free=20 * GIB), no_ollama,
+                      dict(container=container), 0.5, 3 * GIB)
+    assert fit['would_fit'] and fit['free_now'] == 20 * GIB and fit['projected_free'] == 20 * GIB
+    assert fit['pagecache_drop'] == 47 * GIB                       # 64 + 3 GiB required, 20 GiB free
+    assert fit['summary'].endswith('fits after dropping 47.00 GiB of page cache '
+                                   '(MemAvailable - MemFree = 90.00 GiB can be dropped).')
+    # Ollama's 30 GiB come back as free pages: less to drop
+    with_ollama = dict(status='ok', models=[dict(name='big:latest', size=30 * GIB)], resident_bytes=30 * GIB)
+    fit = restart_fit(dict(total=128 * GIB, available=80 * GIB, free=20 * GIB), with_ollama,
+                      dict(container=container), 0.5, 3 * GIB)
+    assert fit['would_fit'] and fit['projected_free'] == 50 * GIB and fit['pagecache_drop'] == 17 * GIB
+    fit = restart_fit(dict(total=128 * GIB, available=110 * GIB, free=100 * GIB), no_ollama,
+                      dict(container=container), 0.5, 3 * GIB)
+    assert fit['pagecache_drop'] == 0 and 'no page cache to drop' in fit['summary']
