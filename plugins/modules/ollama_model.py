@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 ---
 module: ollama_model
 short_description: Make sure Ollama has (or no longer has) the named models on disk
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Pulls the models named in O(name) that C(GET /api/tags) does not list (O(state=present)),
     or deletes those it lists (O(state=absent)). Names are compared the way Ollama compares them
