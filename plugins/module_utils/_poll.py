@@ -16,7 +16,8 @@ __metaclass__ = type
 
 import time
 
-# Short first: Ollama drops an unloaded model from /api/ps within 0.4-8 ms (domain.md).
+# Short first: Ollama answers an unload before the eviction, and the model leaves /api/ps a few
+# milliseconds later (0.4-8 ms measured against a real server).
 FAST_START = 0.005
 FAST_MAX = 0.25
 # For servers that take seconds to minutes (vLLM loading a model).

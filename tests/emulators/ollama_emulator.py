@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A faithful emulator of Ollama's HTTP API, with fault injection.
 
-It follows docs in ../shared/reference/domain.md (Ollama v0.33 behaviour):
+It answers as Ollama does (read from ollama/ollama v0.33's server/routes.go and server/sched.go,
+and measured on a real 0.5.4 server):
 
 * ``GET /api/ps`` lists runners with name, model, size, size_vram, digest,
   details, expires_at (RFC 3339) and context_length.

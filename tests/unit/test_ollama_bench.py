@@ -1,7 +1,7 @@
 # Copyright (c) 2026, openclaw engineering
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The real Ollama test bench (tests/ollama/) reproduces the facts of domain.md.
+"""The real Ollama test bench (tests/ollama/) behaves as Ollama's API does (the facts the emulator and modules rely on).
 
 Real server: Ollama 0.5.4-ipexllm on CPU, random-weight GGUF models. Loopback only.
 """
@@ -42,7 +42,7 @@ def test_generate_loads_model_into_ps(srv):
     for key in ("name", "model", "size", "size_vram", "digest", "details", "expires_at"):
         assert key in entry
     assert entry["size"] > 0
-    assert "context_length" not in entry  # 0.5.4 predates it (domain.md: from v0.9.7 on)
+    assert "context_length" not in entry  # 0.5.4 predates it (/api/ps has it from v0.9.7 on)
 
 
 def test_keep_alive_zero_unloads(srv):

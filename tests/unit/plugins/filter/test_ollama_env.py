@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Ollama's rules by version (module_utils/_ollama_env.py) and the filters over them.
 
-Property-based tests (hypothesis) check the duration parser against Go's rules (domain.md):
+Property-based tests (hypothesis) check the duration parser against Go's rules (time.ParseDuration):
 Go's own Duration.String() output round-trips to the same nanoseconds, unit sums add up, whole
 seconds parse as strconv.ParseInt does, and no input makes any filter raise anything but
 AnsibleFilterError.
