@@ -66,6 +66,12 @@ CORE221_STAGES = ('sanity', 'unit', 'functional')
 DEFAULT_CORE221_SCENARIOS = 'ollama'
 BOOTSTRAP_STEPS = ('apt', 'venv', 'collections', 'ollama')
 BOOTSTRAP_DOCKER_STEPS = ('dockerd', 'image', 'pyimage')
+# The lint stage's checks, one test each, in this order (scripts/test.sh lint NAME... runs some):
+# ansible-lint on the tree; antsibull-changelog lint on changelogs/; then the tarball that
+# `ansible-galaxy collection build` makes, as Galaxy would get it: galaxy-importer (its settings in
+# tests/galaxy-importer.cfg) and antsibull-docs lint-collection-docs on it, installed.
+LINT_CHECKS = ('ansible-lint', 'changelog', 'galaxy-importer', 'docs')
+PUBLISH_REL = '.cache/publish'
 
 # The plan: phases one after the other; a phase's lanes at once (GX10_LANES=1: one after the
 # other, in this order); a lane's steps one after the other. A step that the selection leaves
@@ -183,6 +189,11 @@ class Context:
 def _add(names, name):
     if name not in names:
         names.append(name)
+
+
+def importer_errors(lines):
+    """The ERROR lines of galaxy-importer's output (it exits 0 after some of them)."""
+    return [line for line in lines if line.startswith('ERROR')]
 
 
 def parse_args(argv):
@@ -862,13 +873,85 @@ class Runner:
         return Record(step.name, 0, 1, note='exit %d, see %s/bootstrap-%s.log' % (rc, LOGS_REL, step.arg), show=os.path.join(REPO, log_rel))
 
     def step_lint(self, step, ctx):
-        """ansible-lint, production profile: one test."""
-        log_rel = ctx.rel + '/test-lint.log'
-        self.say('%s: ansible-lint (production profile)' % step.name, step.lane)
-        rc = self.run_cmd(['ansible-lint', '--offline'], ctx.env, os.path.join(REPO, log_rel))
-        if rc == 0:
-            return Record(step.name, 1, 0)
-        return Record(step.name, 0, 1, note='exit %d, log %s' % (rc, log_rel), show=os.path.join(REPO, log_rel))
+        """ansible-lint, antsibull-changelog lint, galaxy-importer and antsibull-docs on the built
+        tarball: one test each (LINT_CHECKS; NAMEs select some)."""
+        unknown = [n for n in step.names if n not in LINT_CHECKS]
+        if unknown:
+            return Record(step.name, 0, 1, note='unknown lint check %s (checks: %s)' % (' '.join(unknown), ' '.join(LINT_CHECKS)))
+        checks = [c for c in LINT_CHECKS if not step.names or c in step.names]
+        passed, failed, notes, show = 0, [], [], ''
+        tarball = None
+        for check in checks:
+            log_rel = '%s/test-lint%s.log' % (ctx.rel, '' if check == 'ansible-lint' else '-' + check)
+            log = os.path.join(REPO, log_rel)
+            start = time.monotonic()
+            if check == 'ansible-lint':
+                self.say('%s: ansible-lint (production profile)' % step.name, step.lane)
+                ok = self.run_cmd(['ansible-lint', '--offline'], ctx.env, log) == 0
+            elif check == 'changelog':
+                self.say('%s: antsibull-changelog lint' % step.name, step.lane)
+                ok = self.run_cmd(['antsibull-changelog', 'lint'], ctx.env, log) == 0
+            else:
+                if tarball is None:
+                    tarball = self.build_tarball(step, ctx)
+                if not tarball:
+                    ok = False
+                    log_rel = '%s/test-lint-build.log' % ctx.rel
+                    log = os.path.join(REPO, log_rel)
+                elif check == 'galaxy-importer':
+                    ok = self.lint_galaxy_importer(step, ctx, tarball, log)
+                else:
+                    ok = self.lint_collection_docs(step, ctx, tarball, log)
+            notes.append('%s %ds' % (check, round(time.monotonic() - start)))
+            if ok:
+                passed += 1
+            else:
+                failed.append('%s (log %s)' % (check, log_rel))
+                show = show or log
+        note = ', '.join(notes)
+        if failed:
+            note = 'failed: %s; %s' % (', '.join(failed), note)
+        return Record(step.name, passed, len(failed), note=note, show=show)
+
+    def build_tarball(self, step, ctx):
+        """`ansible-galaxy collection build` into .cache/publish (emptied first): the tarball's path,
+        or '' when the build failed (log test-lint-build.log)."""
+        out = os.path.join(REPO, PUBLISH_REL)
+        if os.path.lexists(out):
+            _remove(out)
+        os.makedirs(out)
+        self.say('%s: ansible-galaxy collection build --output-path %s' % (step.name, PUBLISH_REL), step.lane)
+        log = os.path.join(REPO, ctx.rel, 'test-lint-build.log')
+        if self.run_cmd(['ansible-galaxy', 'collection', 'build', '--output-path', out], ctx.env, log) != 0:
+            return ''
+        built = sorted(n for n in os.listdir(out) if n.endswith('.tar.gz'))
+        return os.path.join(out, built[0]) if built else ''
+
+    def lint_galaxy_importer(self, step, ctx, tarball, log):
+        """galaxy-importer on the tarball, offline (tests/galaxy-importer.cfg): it passes when it
+        exits 0 and prints no ERROR line (it reports a plugin whose documentation does not load as an
+        ERROR and still exits 0)."""
+        self.say('%s: galaxy-importer %s' % (step.name, os.path.relpath(tarball, REPO)), step.lane)
+        work = os.path.join(REPO, PUBLISH_REL, 'importer')
+        os.makedirs(work, exist_ok=True)
+        env = dict(ctx.env, GALAXY_IMPORTER_CONFIG=os.path.join(REPO, 'tests', 'galaxy-importer.cfg'),
+                   GALAXY_IMPORTER_TMP_ROOT_DIR=work)
+        # cwd: it writes importer_result.json into the current directory
+        rc = self.run_cmd(['python', '-m', 'galaxy_importer.main', tarball], env, log, cwd=work)
+        return rc == 0 and not importer_errors(read_lines(log))
+
+    def lint_collection_docs(self, step, ctx, tarball, log):
+        """antsibull-docs lint-collection-docs on the tarball installed under .cache/publish."""
+        root = os.path.join(REPO, PUBLISH_REL, 'collections')
+        coll = os.path.join(root, 'ansible_collections', 'openclaw', 'gx10')
+        self.say('%s: antsibull-docs lint-collection-docs --plugin-docs (the tarball, installed)' % step.name, step.lane)
+        if self.run_cmd(['ansible-galaxy', 'collection', 'install', '--force', '--no-deps', '-p', root, tarball], ctx.env, log) != 0:
+            return False
+        # antsibull-docs copies a collection inside a git work tree with `git ls-files`, and the
+        # checkout ignores .cache/: stop git's search above the installed copy.
+        env = dict(ctx.env, GIT_CEILING_DIRECTORIES=root)
+        return self.run_cmd(['antsibull-docs', 'lint-collection-docs', '--plugin-docs', '--validate-collection-refs', 'dependent',
+                             '--disallow-unknown-collection-refs', '.'], env, log, cwd=coll) == 0
 
     def copy_tree(self, coll):
         """The tracked and untracked-not-ignored files into the sanity copy (its tests/output kept)."""
