@@ -10,6 +10,7 @@ __metaclass__ = type
 import ast
 import glob
 import os
+import re
 
 import pytest
 import yaml
@@ -180,3 +181,13 @@ def test_changelog_fragments_are_short(path):
             assert len(text) <= MAX_FRAGMENT_ENTRY, \
                 '%s: a %s entry of %d characters; one or two lines (%d) each: %s' % (
                     os.path.basename(path), section, len(text), MAX_FRAGMENT_ENTRY, text[:80])
+
+
+def test_the_execution_environment_installs_this_version():
+    """execution-environment.yml copies the tarball `ansible-galaxy collection build` writes for
+    galaxy.yml's version (a version raised without it breaks the image's build)."""
+    with open(os.path.join(REPO, 'execution-environment.yml')) as handle:
+        text = handle.read()
+    tarball = 'openclaw-gx10-%s.tar.gz' % galaxy_version()
+    named = set(re.findall(r'openclaw-gx10-[0-9][0-9.]*[0-9]\.tar\.gz', text))
+    assert named == {tarball}, 'execution-environment.yml names %s; galaxy.yml builds %s' % (sorted(named), tarball)
