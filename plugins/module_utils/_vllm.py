@@ -255,7 +255,7 @@ def unit_state(run, unit):
 
 def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_certs=True,
                  request_timeout=10.0, container=None, unit=None, run=None, completion_check=True,
-                 sleep=None, clock=None, settle=UNIT_SETTLE, previous_invocation=None):
+                 sleep=None, clock=None, settle=UNIT_SETTLE, previous_invocation=None, listener_check=None):
     """Wait until vLLM serves, or say why not.  Never raises for an outcome.
 
     Serving means ``/health`` 200 AND, with ``completion_check``, one real
@@ -270,6 +270,8 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
     then releasing a held Ollama): until then the start is not over.
     ``previous_invocation``: the unit's InvocationID before a ``systemctl restart --no-block``;
     until the unit has another one, the old server may still answer and nothing counts.
+    ``listener_check()``: None when the listener is the server this host started, else why not
+    (``_vllm_record.own_listener_check``); asked before the completion, which carries the API key.
 
     Returns ``{'serving', 'healthy', 'reason', 'waited', 'health', 'completion',
     'container', 'unit'}``.
@@ -298,6 +300,11 @@ def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_
         state['health'] = health['outcome']
         if health['outcome'] == '200':
             done = None
+            stranger = listener_check() if listener_check is not None else None
+            if stranger:
+                state['verdict'] = 'refused'
+                state['reason'] = stranger
+                return True, state
             if completion_check:
                 done = completion(base, model, api_key=api_key, headers=headers, validate_certs=validate_certs,
                                   timeout=max(request_timeout, 30.0))

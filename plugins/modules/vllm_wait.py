@@ -89,6 +89,20 @@ options:
       - How many lines of the unit's journal and of the container's log to return on failure.
     type: int
     default: 40
+  from_container:
+    description:
+      - Take the URL, the served model name and the API key from O(container) itself (its command
+        line, port binding and environment), as the memory gate of the role M(openclaw.gx10.vllm)
+        does: what a rolled-back container serves, not what the inventory says now.
+      - Requires O(container); O(url), O(model) and O(api_key) are not used then.
+      - Before the completion (which carries the API key, and which decides whether vLLM serves), the
+        listener on the container's host port must be docker's proxy for that container (or none,
+        when docker forwards the port with NAT rules); anything else, a local user's process bound
+        to the port while vLLM was down, say, ends the wait naming that process and its user, and
+        nothing is sent to it.
+    type: bool
+    default: false
+    version_added: 0.2.0
 extends_documentation_fragment:
   - openclaw.gx10.common
 attributes:
@@ -176,6 +190,11 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.openclaw.gx10.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
+from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_record import (
+    ContainerSettingsError,
+    own_listener_check,
+    read_container_settings,
+)
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
     kv_cache_usage,
     probe,
@@ -199,8 +218,9 @@ def main():
             previous_invocation=dict(type='str'),
             restart=dict(type='bool', default=False),
             log_lines=dict(type='int', default=40),
+            from_container=dict(type='bool', default=False),
         )),
-        required_if=[('completion', True, ('model',)), ('restart', True, ('unit',))],
+        required_if=[('restart', True, ('unit',)), ('from_container', True, ('container',))],
         supports_check_mode=True,
     )
     if not HAS_REQUESTS:
@@ -212,6 +232,19 @@ def main():
 
     def run(argv):
         return module.run_command(argv)
+
+    listener_check = None
+    if params['from_container']:
+        try:
+            settings = read_container_settings(run, params['container'])
+        except ContainerSettingsError as exc:
+            module.fail_json(msg='from_container: %s' % exc, changed=False)
+        if settings['api_key']:
+            module.no_log_values.add(settings['api_key'])
+        params.update(url=settings['vllm_url'], model=settings['served_model_name'], api_key=settings['api_key'])
+        listener_check = own_listener_check(run, params['container'], settings)
+    if params['completion'] and not params['model']:
+        module.fail_json(msg='model: required with completion=true (the completion proves vLLM serves)')
 
     previous = params['previous_invocation']
     if params['restart']:
@@ -230,7 +263,8 @@ def main():
         params['url'], params['timeout'], model=params['model'], api_key=params['api_key'],
         headers=params['headers'], validate_certs=params['validate_certs'],
         request_timeout=params['request_timeout'], container=params['container'], unit=params['unit'],
-        run=run, completion_check=params['completion'], previous_invocation=previous)
+        run=run, completion_check=params['completion'], previous_invocation=previous,
+        listener_check=listener_check)
     result['changed'] = result['restarted'] = params['restart']
     result['kv_cache_usage'] = None
     if not params['container']:
