@@ -92,8 +92,9 @@ options:
   from_container:
     description:
       - Take the URL, the served model name and the API key from O(container) itself (its command
-        line, port binding and environment), as the memory gate of the role M(openclaw.gx10.vllm)
-        does: what a rolled-back container serves, not what the inventory says now.
+        line, port binding and environment), as the memory gate of the role C(openclaw.gx10.vllm)
+        does. So a rolled-back container is asked for what it serves, not for what the inventory
+        says now.
       - Requires O(container); O(url), O(model) and O(api_key) are not used then.
       - Before the completion (which carries the API key, and which decides whether vLLM serves), the
         listener on the container's host port must be docker's proxy for that container (or none,

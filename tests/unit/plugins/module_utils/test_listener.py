@@ -52,8 +52,8 @@ def test_a_stranger_or_another_containers_proxy_is_named(tmp_path):
     problem = ls.container_listener_problem(8000, 'vllm', ['172.17.0.2'], 8000, proc)
     assert problem.startswith("port 8000 is held by pid 77 (user nobody): python3 -m http.server 8000, not by "
                               "docker's proxy for container vllm (172.17.0.2:8000)"), problem
-    other = fake_proc(tmp_path / 'b', [(8000, '0A', 0, 5)], {9: (0, PROXY[:-3] + ['172.17.0.9', '-container-port',
-                                                                                 '8000'], [5])})
+    elsewhere = PROXY[:-3] + ['172.17.0.9', '-container-port', '8000']
+    other = fake_proc(tmp_path / 'b', [(8000, '0A', 0, 5)], {9: (0, elsewhere, [5])})
     assert 'pid 9 (user root): /usr/bin/docker-proxy' in ls.container_listener_problem(
         8000, 'vllm', ['172.17.0.2'], 8000, other)
     # a docker-proxy not run by root is anyone's program
