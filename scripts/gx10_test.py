@@ -9,7 +9,8 @@ what is missing, then run every stage, two lanes at once.
   scripts/test.sh STAGE [NAME...] ...  a subset, e.g.  scripts/test.sh unit
                                        scripts/test.sh molecule ollama
                                        scripts/test.sh lint sanity pep8 yamllint
-  Stages: lint (ansible-lint, production profile; 1 test), sanity (ansible-test sanity; one test
+  Stages: lint (4 tests: ansible-lint, production profile; antsibull-changelog lint; galaxy-importer
+  and antsibull-docs lint-collection-docs on the built tarball; NAMEs select them), sanity (ansible-test sanity; one test
   per sanity test; NAMEs select tests), unit / functional / contract (pytest; one test per test
   case; NAMEs are passed to pytest -k; contract: the real vLLM against the stand-in, after a
   one-off 70-200 s install), molecule (one test per scenario; NAMEs select scenarios), core221

