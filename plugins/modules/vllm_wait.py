@@ -24,7 +24,7 @@ description:
   - On success, reports the KV cache usage from C(/metrics) (C(vllm:kv_cache_usage_perc)).
   - On failure, the result carries the last lines of the unit's journal (the memory gate writes its
     figures there) and of the container's log.
-  - The same wait runs on each host as C(ExecStartPost) of C(vllm.service) (role M(openclaw.gx10.vllm)).
+  - The same wait runs on each host as C(ExecStartPost) of C(vllm.service) (role P(openclaw.gx10.vllm#role)).
 author:
   - openclaw engineering (@openclaw)
 requirements:
