@@ -67,7 +67,7 @@ def state_path(state_dir, container):
 
 
 def _warn_stderr(msg):
-    print('vllm-gate: warning: %s' % msg, file=sys.stderr)
+    sys.stderr.write('vllm-gate: warning: %s\n' % msg)
 
 
 def empty_state(now=None):

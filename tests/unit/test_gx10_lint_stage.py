@@ -59,8 +59,9 @@ def lint(tmp_path, monkeypatch):
 def test_four_checks_pass(lint):
     record, calls = lint()
     assert (record.passed, record.failed) == (4, 0)
-    assert [c[0] for c in calls] == ['ansible-lint', 'antsibull-changelog', 'ansible-galaxy collection build', 'galaxy_importer.main',
-                                    'ansible-galaxy collection install', 'antsibull-docs']
+    assert [c[0] for c in calls] == [
+        'ansible-lint', 'antsibull-changelog', 'ansible-galaxy collection build', 'galaxy_importer.main',
+        'ansible-galaxy collection install', 'antsibull-docs']
     importer = calls[3]
     assert importer[1]['GALAXY_IMPORTER_CONFIG'].endswith('tests/galaxy-importer.cfg')
     assert importer[2].endswith('.cache/publish/importer')
@@ -71,7 +72,8 @@ def test_four_checks_pass(lint):
 
 
 def test_an_importer_error_line_fails_even_with_exit_0(lint):
-    record, _calls = lint(outcomes={'galaxy_importer.main': (0, 'Importing\nERROR: Error running ansible-doc: x\nImporter processing completed successfully\n')})
+    output = 'Importing\nERROR: Error running ansible-doc: x\nImporter processing completed successfully\n'
+    record, _calls = lint(outcomes={'galaxy_importer.main': (0, output)})
     assert (record.passed, record.failed) == (3, 1)
     assert record.note.startswith('failed: galaxy-importer (log .cache/logs/test-lint-galaxy-importer.log)')
     assert record.show.endswith('test-lint-galaxy-importer.log')

@@ -77,8 +77,8 @@ def test_no_tracked_file_cites_a_file_outside_the_repository():
 @pytest.mark.parametrize('rel,text,expected', [
     ('plugins/module_utils/_poll.py', '# within 0.4-8 ms (' + 'domain' + '.md).', [(1, 'domain' + '.md')]),
     ('tests/ollama/README.md', 'x\nnot in ' + 'test-infra' + '.md', [(2, 'test-infra' + '.md')]),
-    ('tests/emulators/x.py', 'docs in ' + UP + '/reference/notes', [(1, 'shared' + '/reference'),
-                                                                   (1, UP + '/reference/notes')]),
+    ('tests/emulators/x.py', 'docs in ' + UP + '/reference/notes',
+     [(1, 'shared' + '/reference'), (1, UP + '/reference/notes')]),
     ('README.md', 'see ' + UP + '/notes.txt', [(1, UP + '/notes.txt')]),
     ('extensions/molecule/config.yml', 'create: ' + UP + '/create.yml', []),
     ('extensions/molecule/drills/molecule.yml', '# ' + UP + '/create.yml.', []),

@@ -122,8 +122,8 @@ def problems(plugins, shipped, current):
             elif name in shipped and option_added is None:
                 found.append('%s option %s is new since %s: give it version_added: %s' % (name, option, FIRST, current))
             elif option_added is not None and not expected_low <= version(option_added) <= version(current):
-                found.append('%s option %s says version_added %s: outside %s..%s' % (name, option, option_added,
-                                                                                      '.'.join(map(str, expected_low)), current))
+                low = '.'.join(map(str, expected_low))
+                found.append('%s option %s says version_added %s: outside %s..%s' % (name, option, option_added, low, current))
     return found
 
 

@@ -64,9 +64,9 @@ def test_written_atomically_readable_and_no_temporary_left(tmp_path):
 
 def test_concurrent_writers_lose_no_count(tmp_path):
     def many():
-        for _ in range(25):
+        for _round in range(25):
             _gate_state.record_event(str(tmp_path), 'vllm', 'eviction', 'x')
-    threads = [threading.Thread(target=many) for _ in range(4)]
+    threads = [threading.Thread(target=many) for _thread in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
