@@ -20,7 +20,8 @@ from ansible_collections.openclaw.gx10.plugins.filter import memory_report
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = REPO / "roles" / "vllm" / "files"
-PROMTOOL = shutil.which("promtool")
+sys.path.insert(0, str(REPO / "extensions" / "molecule" / "shared"))
+import gx10_prom  # noqa: E402  pylint: disable=wrong-import-position
 
 FAKE_DOCKER = """#!/bin/sh
 # no vLLM container on this host
@@ -30,13 +31,8 @@ exit 1
 
 
 def promtool_check(text):
-    """`promtool check metrics` on a textfile; required in CI (scripts/bootstrap.sh installs it)."""
-    if PROMTOOL is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("promtool is not installed (Debian package prometheus, scripts/bootstrap.sh apt)")
-        return
-    proc = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    """`promtool check metrics` on a textfile (scripts/bootstrap.sh installs promtool)."""
+    gx10_prom.check_metrics(text)
 
 
 @pytest.fixture
