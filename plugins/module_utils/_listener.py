@@ -126,3 +126,43 @@ def container_listener_problem(port, container, container_ips, container_port, p
             'was sent to it (no API key), and this start does not count as serving'
             % (port, '; '.join(describe(item) for item in strangers), container,
                '/'.join(container_ips) or 'no address', container_port))
+
+
+def unit_of(pid, proc='/proc'):
+    """The systemd units named in the cgroup paths of ``pid`` (v1 and v2; under docker the path
+    has docker's prefix, so any path component counts): a set, empty when none can be read."""
+    units = set()
+    try:
+        with open(os.path.join(proc, str(pid), 'cgroup')) as handle:
+            lines = handle.read().splitlines()
+    except (IOError, OSError, TypeError):
+        return units
+    for line in lines:
+        path = line.split(':', 2)[-1]
+        units.update(part for part in path.split('/') if part.endswith(('.service', '.scope')))
+    return units
+
+
+def service_listener_problem(port, service, active, proc='/proc', systemd=None):
+    """None when what listens on ``port`` is ``service``'s own (or nothing listens), else a
+    sentence naming the process and its user.
+
+    While ``service`` is stopped (held) nothing of its own can listen: whatever does is a stranger,
+    and a stranger's model list could keep every start from passing. While it runs, the listener
+    must be in the unit's cgroup. Both proofs need systemd as PID 1 (``systemd``: None reads
+    /run/systemd/system): without it there are no units to own a port, and nothing is checked."""
+    if systemd is None:
+        systemd = os.path.isdir('/run/systemd/system')
+    if not systemd:
+        return None
+    unit = service if service.endswith(('.service', '.scope')) else service + '.service'
+    listeners = who_listens(port, proc)
+    if active:
+        strangers = [item for item in listeners if unit not in unit_of(item['pid'], proc)]
+    else:
+        strangers = listeners
+    if not strangers:
+        return None
+    return ('port %s is held by %s, not by %s (%s): its answers decide nothing (Ollama\'s model list '
+            'and unloads are not asked of it)' % (port, '; '.join(describe(item) for item in strangers), unit,
+                                                  'running' if active else 'stopped'))

@@ -12,6 +12,11 @@ __metaclass__ = type
 import ipaddress
 import re
 
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # Python 2 (ansible-test sanity's compile)
+    from urlparse import urlsplit
+
 # A server listening on every address is reached on the loopback.
 WILDCARD_ADDRESSES = ('', '0.0.0.0', '::', '[::]')
 LOOPBACK = '127.0.0.1'
@@ -59,6 +64,26 @@ def base_url(host, port, scheme='http', name='host'):
     if ':' in host:
         host = '[%s]' % host
     return '%s://%s:%d' % (scheme, host, _port(port, 'port'))
+
+
+def local_port(url, name='url'):
+    """The TCP port of ``url`` when it points at this host (a loopback or wildcard address, or
+    localhost), else None: a port of this host is what a listener check can look at."""
+    try:
+        parts = urlsplit(str(url))
+        port = parts.port
+    except ValueError as exc:
+        raise URLError('%s: %r is not a URL: %s' % (name, url, exc))
+    host = (parts.hostname or '').lower()
+    if host != 'localhost' and host not in WILDCARD_ADDRESSES:
+        try:
+            if not ipaddress.ip_address(u'%s' % host).is_loopback:
+                return None
+        except ValueError:
+            return None
+    if port is None:
+        port = 443 if parts.scheme == 'https' else 80
+    return port
 
 
 def ollama_url(setting, name='OLLAMA_HOST'):

@@ -69,3 +69,47 @@ def test_the_real_proc_finds_this_process(tmp_path):
         found = ls.who_listens(port)
     assert [x['pid'] for x in found] == [os.getpid()]
     assert found[0]['uid'] == os.geteuid()
+
+
+OLLAMA = ['/usr/local/bin/ollama', 'serve']
+
+
+def with_cgroup(proc, pid, text):
+    with open(os.path.join(proc, str(pid), 'cgroup'), 'w') as handle:
+        handle.write(text)
+
+
+def test_the_unit_is_read_from_cgroup_v1_and_v2_paths_also_under_docker(tmp_path):
+    proc = fake_proc(tmp_path, [], {7: (0, OLLAMA, []), 8: (0, OLLAMA, [])})
+    with_cgroup(proc, 7, '0::/system.slice/ollama.service\n')
+    with_cgroup(proc, 8, '12:pids:/docker/abc/system.slice/ollama.service\n1:name=systemd:/docker/abc/user.slice\n')
+    assert ls.unit_of(7, proc) == {'ollama.service'}
+    assert ls.unit_of(8, proc) == {'ollama.service'}
+    assert ls.unit_of(9, proc) == set()
+
+
+def test_the_running_service_owns_its_port(tmp_path):
+    proc = fake_proc(tmp_path, [(11434, '0A', 997, 5)], {7: (997, OLLAMA, [5])})
+    with_cgroup(proc, 7, '0::/system.slice/ollama.service\n')
+    assert ls.service_listener_problem(11434, 'ollama', True, proc, systemd=True) is None
+    assert ls.service_listener_problem(11434, 'ollama.service', True, proc, systemd=True) is None
+
+
+def test_a_listener_outside_the_unit_is_a_stranger_named_with_its_user(tmp_path):
+    proc = fake_proc(tmp_path, [(11434, '0A', 54321, 5)], {7: (54321, ['python3', '-m', 'http.server', '11434'], [5])})
+    with_cgroup(proc, 7, '0::/user.slice/user-1000.slice/session-3.scope\n')
+    problem = ls.service_listener_problem(11434, 'ollama', True, proc, systemd=True)
+    assert problem.startswith('port 11434 is held by pid 7 (user 54321): python3 -m http.server 11434, '
+                              'not by ollama.service (running)'), problem
+
+
+def test_while_the_service_is_stopped_any_listener_is_a_stranger(tmp_path):
+    proc = fake_proc(tmp_path, [(11434, '0A', 997, 5)], {7: (997, OLLAMA, [5])})
+    with_cgroup(proc, 7, '0::/system.slice/ollama.service\n')
+    assert 'not by ollama.service (stopped)' in ls.service_listener_problem(11434, 'ollama', False, proc, systemd=True)
+    assert ls.service_listener_problem(11435, 'ollama', False, proc, systemd=True) is None
+
+
+def test_without_systemd_there_is_no_unit_to_own_a_port(tmp_path):
+    proc = fake_proc(tmp_path, [(11434, '0A', 1000, 5)], {7: (1000, OLLAMA, [5])})
+    assert ls.service_listener_problem(11434, 'ollama', False, proc, systemd=False) is None

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLError, base_url, ollama_url
+from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLError, base_url, local_port, ollama_url
 
 
 @pytest.mark.parametrize('host,port,expected', [
@@ -80,3 +80,22 @@ def test_ollama_url_refuses_naming_the_variable(setting, fragment):
     with pytest.raises(URLError, match=fragment) as err:
         ollama_url(setting, name='ollama_environment.OLLAMA_HOST')
     assert str(err.value).startswith('ollama_environment.OLLAMA_HOST: ')
+
+
+@pytest.mark.parametrize('url, expected', [
+    ('http://127.0.0.1:11434', 11434),
+    ('http://localhost:8000/v1', 8000),
+    ('http://[::1]:11434', 11434),
+    ('http://0.0.0.0:11434', 11434),
+    ('http://127.0.0.1', 80),
+    ('https://localhost', 443),
+    ('http://10.0.0.5:11434', None),       # another host: no port of ours to look at
+    ('http://gx10-a.lan:11434', None),
+])
+def test_local_port(url, expected):
+    assert local_port(url) == expected
+
+
+def test_local_port_refuses_naming_the_variable():
+    with pytest.raises(URLError, match='ollama_url: .* is not a URL'):
+        local_port('http://127.0.0.1:99999', 'ollama_url')
