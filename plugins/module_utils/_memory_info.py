@@ -31,7 +31,9 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     required_bytes,
     snapshot,
 )
+from ansible_collections.openclaw.gx10.plugins.module_utils._listener import container_listener_problem
 from ansible_collections.openclaw.gx10.plugins.module_utils._pagecache import restart_free_fit
+from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLError, local_port
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
     absent_container,
     container_state,
@@ -39,6 +41,11 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
     parse_docker_mem_usage,
     probe,
     unknown_container,
+)
+from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_record import (
+    ContainerSettingsError,
+    container_addresses,
+    container_settings,
 )
 
 
@@ -141,6 +148,30 @@ def docker_container(module):
     return state
 
 
+def key_listener_problem(module, url):
+    """Why the API key must not go to what listens on ``url``, or None. On this host the listener
+    must be docker's proxy for the vLLM container (or nothing: NAT): while vLLM is stopped any
+    local user can bind its port. A URL of another host is not this host's to check."""
+    try:
+        port = local_port(url, 'vllm_url')
+    except URLError as exc:
+        return str(exc)
+    if port is None:
+        return None
+    name = module.params['vllm_container_name']
+    docker = module.get_bin_path('docker')
+    if not docker:
+        return 'the docker CLI is not installed, so the listener on port %s cannot be proved to be container %s' % (port, name)
+    rc, out, err = module.run_command([docker, 'inspect', '--type', 'container', name])
+    addresses, container_port = [], port
+    if rc == 0:
+        try:
+            addresses, container_port = container_addresses(out), container_settings(out, name)['port']
+        except (ContainerSettingsError, ValueError) as exc:
+            return 'container %s cannot be read (%s), so the listener on port %s cannot be proved to be it' % (name, exc, port)
+    return container_listener_problem(port, name, addresses, container_port)
+
+
 def vllm_info(module):
     params = module.params
     common = dict(headers=params['headers'], validate_certs=params['validate_certs'],
@@ -165,6 +196,10 @@ def vllm_info(module):
             pass
     headers = dict(params['headers'] or {})
     if params['api_key']:
+        stranger = key_listener_problem(module, url)
+        if stranger:
+            result['models_error'] = 'the API key was not sent: %s' % stranger
+            return result
         headers['Authorization'] = 'Bearer %s' % params['api_key']
     models = probe(url, '/v1/models', headers=headers, validate_certs=params['validate_certs'],
                    timeout=params['request_timeout'])

@@ -11,6 +11,7 @@ loads it under the same name, so tests/unit and tests/contract import it the sam
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -204,3 +205,57 @@ def wait_for(what, predicate, timeout=30.0, interval=0.05):
         if time.monotonic() > deadline:
             pytest.fail('timed out after %ss waiting for %s' % (timeout, what))
         time.sleep(interval)
+
+
+CONTAINER_ID = "c0ffee" * 10 + "c0fe"
+
+
+def fake_docker(bindir, container_state="running", gpu_memory_utilization=0.01, margin="64MiB", health_timeout=60,
+                vllm_url="http://127.0.0.1:1", model="org/m", served_model_name="standin", api_key="", labelled=True,
+                container_port=8000):
+    """`docker inspect` of the container, as docker prints it for what container.yml creates; the
+    container's address is the loopback (see the proxied_standin fixture)."""
+    host, port = vllm_url.rsplit("/", 1)[-1].rsplit(":", 1)
+    data = [{
+        "Name": "/vllm", "Id": CONTAINER_ID, "Image": "sha256:1234",
+        "State": {"Status": container_state, "Running": container_state == "running", "ExitCode": 0},
+        "Config": {
+            "Image": "standin:test",
+            "Cmd": [model, "--served-model-name", served_model_name, "--gpu-memory-utilization",
+                    str(gpu_memory_utilization), "--host", "0.0.0.0", "--port", str(container_port)],
+            "Env": ["PATH=/usr/bin"] + (["VLLM_API_KEY=%s" % api_key] if api_key else []),
+            "Labels": {"openclaw.gx10.gate": json.dumps({"margin": margin, "health_timeout": health_timeout})}
+            if labelled else {},
+        },
+        "HostConfig": {"PortBindings": {"%d/tcp" % container_port: [{"HostIp": host, "HostPort": port}]}},
+        "NetworkSettings": {"Networks": {"bridge": {"IPAddress": "127.0.0.1"}}},
+    }]
+    (bindir / "docker").write_text("#!/bin/sh\ncat <<'EOF'\n%s\nEOF\n" % json.dumps(data))
+    (bindir / "docker").chmod(0o755)
+
+
+@contextlib.contextmanager
+def docker_proxy(tmp_path, container_port):
+    """A forwarder to 127.0.0.1:``container_port`` whose command line is docker-proxy's (a python
+    named docker-proxy: the interpreter finds its library through the link), as a published port
+    of a container is on a docker host; yields its URL."""
+    proxy = tmp_path / "docker-proxy"
+    if not proxy.exists():
+        proxy.symlink_to(os.path.realpath(sys.executable))
+
+    def attempt(port):
+        log_path = tmp_path / ("proxy-%d.log" % port)
+        with open(log_path, "w", encoding="utf-8") as log:
+            proc = subprocess.Popen([str(proxy), os.path.join(REPO, "tests", "functional", "fake_docker_proxy.py"),
+                                     "-proto", "tcp", "-host-ip", "127.0.0.1", "-host-port", str(port),
+                                     "-container-ip", "127.0.0.1", "-container-port", str(container_port)],
+                                    stdout=log, stderr=subprocess.STDOUT)
+        wait_bound("the fake docker-proxy", proc, log_path, "listening")
+        return proc, "http://127.0.0.1:%d" % port
+
+    proc, url = serve_on_free_port("the fake docker-proxy", attempt)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

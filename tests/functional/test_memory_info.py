@@ -27,7 +27,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from gx10_functional import (REPO, STANDIN_BOUND, ansible_env, free_port, nothing_listens, run_playbook, run_tasks,
+from gx10_functional import (REPO, STANDIN_BOUND, ansible_env, docker_proxy, fake_docker, free_port, nothing_listens, run_playbook, run_tasks,
                              serve_on_free_port, wait_bound, wait_for)
 
 STANDIN = os.path.join(REPO, 'tests', 'vllm_standin', 'vllm_standin.py')
@@ -261,16 +261,30 @@ def standin_factory(tmp_path):
         server.stop()
 
 
-def test_vllm_standin_healthy_with_kv_cache_usage(standin_factory):
+def test_vllm_standin_healthy_with_kv_cache_usage(standin_factory, tmp_path):
+    """The stand-in as a container's published port: docker's proxy (a fake with its command line)
+    forwards to it, and `docker inspect` (a fake) says the container's address and port."""
     server = standin_factory(['--api-key', 's3cret'])
     server.wait_healthy()
-    result, _before, _after = memory_info(ollama_url=nothing_listens(), vllm_url=server.url, api_key='s3cret')
+    container_port = int(server.url.rsplit(':', 1)[1])
+    bindir = tmp_path / 'bin'
+    bindir.mkdir()
+    env = {'PATH': os.pathsep.join([str(bindir), os.path.dirname(sys.executable), os.environ['PATH']])}
+    with docker_proxy(tmp_path, container_port) as url:
+        fake_docker(bindir, vllm_url=url, container_port=container_port, api_key='s3cret')
+        result, _before, _after = memory_info(env=env, ollama_url=nothing_listens(), vllm_url=url, api_key='s3cret')
     assert not result.get('failed'), result
     vllm = result['vllm']
     assert vllm['health'] == '200' and vllm['healthy'] is True and vllm['health_error'] is None
     assert vllm['kv_cache_usage'] == 0.0  # the stand-in's gauge (the parser has unit tests for others)
     assert vllm['version'] == '0.0.0+standin'
     assert vllm['models'] == ['Qwen/Qwen3-0.6B']
+    # the same key to a listener that is not docker's proxy for container vllm: not sent
+    result, _before, _after = memory_info(env=env, ollama_url=nothing_listens(), vllm_url=server.url, api_key='s3cret')
+    assert result['vllm']['health'] == '200' and result['vllm']['models'] is None
+    error = result['vllm']['models_error']
+    assert error.startswith('the API key was not sent: port %d is held by pid %d (user ' % (container_port, server.proc.pid)), error
+    assert "not by docker's proxy for container vllm" in error, error
     # without the key /v1/models is refused (401), the rest is still read
     result, _before, _after = memory_info(ollama_url=nothing_listens(), vllm_url=server.url)
     assert result['vllm']['health'] == '200' and result['vllm']['kv_cache_usage'] == 0.0
