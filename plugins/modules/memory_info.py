@@ -66,7 +66,27 @@ options:
     description:
       - The vLLM API key (C(--api-key)), sent as a bearer token (C(Authorization) header) to C(/v1/models)
         only; C(/health) and C(/metrics) need none.
+      - When O(vllm_url) is on this host the key is sent only to docker's proxy for the container
+        O(vllm_container_name) (or when nothing listens: docker forwards with NAT rules); to anything else on that
+        port it is not sent, and RV(vllm.models_error) names the process and its user. Reading other users'
+        sockets needs root (C(become)).
     type: str
+  kv_cache_memory:
+    description:
+      - The pinned KV cache vLLM starts with (C(--kv-cache-memory-bytes)), bytes or a size (C(24GiB)). With it, vLLM no
+        longer keeps to C(ceil(MemTotal * gpu_memory_utilization)); RV(restart_fit.kv_cache) then says whether the
+        weights (O(model) in O(hf_cache_dir)) + this + 4 GiB of overhead fit in that budget, and the summary says it too.
+    type: str
+    version_added: 0.2.0
+  model:
+    description: The model vLLM serves (a Hugging Face id), whose weight files in O(hf_cache_dir) estimate its weights.
+    type: str
+    version_added: 0.2.0
+  hf_cache_dir:
+    description: The host directory mounted as the container's Hugging Face cache (C(HF_HOME)); the files are under C(hub/).
+    type: str
+    default: /root/.cache/huggingface
+    version_added: 0.2.0
 extends_documentation_fragment:
   - openclaw.gx10.common
   - openclaw.gx10.common.read_only
@@ -365,6 +385,14 @@ restart_fit:
       description: The prediction in words, with every figure (what the gated restart prints or refuses with).
       type: str
       sample: "Needed ceil(MemTotal x 0.85) = 101.59 GiB + margin 3.00 GiB = 104.59 GiB (112303390720 bytes); ..."
+    kv_cache:
+      description:
+        - With O(kv_cache_memory) only - C(budget) (C(ceil(MemTotal * gpu_memory_utilization))), C(kv_cache), C(weights)
+          (bytes of the model's weight files in the Hugging Face cache, V(null) when unknown), C(overhead), C(needed),
+          C(spare) (negative when over), C(fits) (V(null) when the weights are unknown), C(max_kv_cache), C(summary).
+      type: dict
+      returned: when O(kv_cache_memory) is set
+      version_added: 0.2.0
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -381,6 +409,7 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     parse_utilization,
     snapshot,
 )
+from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_kv import kv_cache_fit, weights_in_hf_cache
 # The gathering is shared with the metrics exporter the vllm role installs on the host.
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory_info import (
     host_info,
@@ -399,6 +428,9 @@ def main():
             gpu_memory_utilization=dict(type='float', default=0.90),
             request_timeout=dict(default=10),
             api_key=dict(type='str', no_log=True),
+            kv_cache_memory=dict(type='str'),
+            model=dict(type='str'),
+            hf_cache_dir=dict(type='str', default='/root/.cache/huggingface'),
         ), margin=True),
         supports_check_mode=True,
     )
@@ -418,6 +450,7 @@ def main():
         module.fail_json(msg=to_native(exc))
     try:
         margin = parse_size(params['margin'], 'margin')
+        kv_bytes = parse_size(params['kv_cache_memory'], 'kv_cache_memory') if params['kv_cache_memory'] else 0
     except SizeError as exc:
         module.fail_json(msg=to_native(exc))
 
@@ -427,8 +460,13 @@ def main():
         memory = snapshot()
     except MeminfoError as exc:
         module.fail_json(msg='Cannot read the memory figures: %s' % to_native(exc), ollama=ollama, vllm=vllm)
+    fit = restart_fit(memory, ollama, vllm, fraction, margin)
+    if kv_bytes:
+        fit['kv_cache'] = kv_cache_fit(memory['total'], fraction, kv_bytes,
+                                       weights_in_hf_cache(params['hf_cache_dir'], params['model']))
+        fit['summary'] += ' ' + fit['kv_cache']['summary']
     module.exit_json(changed=False, memory=memory, ollama=ollama, vllm=vllm, host=host_info(module),
-                     restart_fit=restart_fit(memory, ollama, vllm, fraction, margin))
+                     restart_fit=fit)
 
 
 if __name__ == '__main__':

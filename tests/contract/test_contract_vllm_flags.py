@@ -35,7 +35,7 @@ ACCEPTED = [
     ["-O3"], ["-O", "3"],
     ["--compilation-config.cudagraph_mode", "PIECEWISE"],
     ["--allowed-media-domains", "a", "b"],
-    ["--kv-cache-memory-bytes", "1G"], ["--seed", "-1"],
+    ["--max-num-batched-tokens", "8k"], ["--seed", "-1"],
     ["--enable-log-requests"], ["--disable-log-stats"],
     ["--chat-template-content-format", "openai"],
     ["--load-format", "auto"], ["--tokenizer-mode", "auto"],

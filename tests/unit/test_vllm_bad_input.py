@@ -83,6 +83,11 @@ GOOD_VALUES = [
     ('vllm_gate_dir', '/opt/openclaw-gx10'),
     ('vllm_gate_dir', '/usr/local/lib/openclaw-gx10/'),
     ('vllm_gate_dir', '/srv/gx10_gate.d'),
+    ('vllm_kv_cache_memory', '24GiB'),
+    ('vllm_kv_cache_memory', 25769803776),
+    ('vllm_kv_cache_memory', '30GB'),
+    ('vllm_oom_score_adjust', -100),
+    ('vllm_shm_size', '16GiB'),
     # what agent stacks pass (tool calling, a reasoning parser, prefix caching), in both spellings
     ('vllm_extra_args', ['--enable-auto-tool-choice', '--tool-call-parser', 'hermes', '--reasoning-parser', 'qwen3',
                          '--enable-prefix-caching', '--max-num-batched-tokens', '8192']),

@@ -90,7 +90,7 @@ def test_agent_flags_pass(image):
     ['-cc={"cudagraph_mode": "PIECEWISE"}'],
     ['-O3', '-O', '3', '--no-enable-prefix-caching'],
     ['--allowed-media-domains', 'a', 'b', '--enforce-eager'],
-    ['--kv-cache-memory-bytes', '1G', '--seed', '-1'],
+    ['--max-num-batched-tokens', '8k', '--seed', '-1'],
 ])
 def test_valid_spellings_pass(args):
     assert check(args)['errors'] == []
