@@ -253,165 +253,203 @@ def unit_state(run, unit):
     return parse_unit_show(out) if rc == 0 else {}
 
 
+class ServingWait(object):
+    """One wait until vLLM serves, or a verdict saying why not.
+
+    Each look (``look``, polled) asks, in order, the rules below; the first that reaches a verdict
+    ends the wait:
+
+    ``not_restarted_yet``   with ``previous_invocation``: until the unit has another InvocationID the
+                            old server may still answer, and nothing counts.
+    ``ask_server``          ``/health`` 200 (then the listener proved ours, then one completion of
+                            ``model``: ``/health`` can stay 200 on a wedged engine); 503 is a dead
+                            engine; a completion refused with 400/401/403/404 never gets better.
+    ``container_ended``     the ``container`` gone or exited, once it was seen running (or after
+                            ``settle`` without a unit: its old exited state may still show).
+    ``unit_verdict``        the ``unit`` failed, scheduled a restart, or restarted (another
+                            invocation: that start failed); stopped while nothing answers; serving
+                            counts only once the unit left ExecStartPost (the gate's own check, then
+                            releasing a held Ollama).
+
+    Refused connections are expected while vLLM loads; a docker that does not answer is waited out.
+    ``run`` runs docker and systemctl. ``listener_check()``: None when the listener is the server
+    this host started, else why not (``_vllm_record.own_listener_check``); asked before the
+    completion, which carries the API key.
+    """
+
+    def __init__(self, url, model=None, api_key=None, headers=None, validate_certs=True, request_timeout=10.0,
+                 container=None, unit=None, run=None, completion_check=True, clock=None, settle=UNIT_SETTLE,
+                 previous_invocation=None, listener_check=None):
+        self.base = url.rstrip('/')
+        self.model, self.api_key, self.headers = model, api_key, headers
+        self.validate_certs, self.request_timeout = validate_certs, request_timeout
+        self.container, self.unit, self.run = container, unit, run
+        self.completion_check, self.settle = completion_check, settle
+        self.previous_invocation, self.listener_check = previous_invocation, listener_check
+        self.clock = clock or _monotonic
+        self.began = self.clock()
+        self.state = {'health': None, 'completion': None, 'container': None, 'unit': None,
+                      'reason': None, 'verdict': None, 'docker_error': None, 'seen_running': False,
+                      'seen_container_running': False, 'invocation': None}
+        self.served = False
+
+    def elapsed(self):
+        return self.clock() - self.began
+
+    def verdict(self, verdict, reason):
+        self.state['verdict'], self.state['reason'] = verdict, reason
+        return True
+
+    def look(self):
+        """One look: ``(done, state)`` for ``_poll.poll``."""
+        self.state['reason'] = None
+        self.served = False
+        for rule in (self.not_restarted_yet, self.ask_server, self.container_ended, self.unit_verdict):
+            done = rule()
+            if done is not None:
+                return done, self.state
+        return False, self.state
+
+    def not_restarted_yet(self):
+        if not (self.previous_invocation and self.unit and self.run):
+            return None
+        now = unit_state(self.run, self.unit)
+        if now.get('InvocationID') != self.previous_invocation:
+            return None
+        self.state['unit'] = now
+        self.state['reason'] = 'unit %s has not restarted yet (InvocationID %s)' % (self.unit, self.previous_invocation)
+        return False
+
+    def ask_server(self):
+        state = self.state
+        health = probe(self.base, '/health', headers=self.headers, validate_certs=self.validate_certs,
+                       timeout=self.request_timeout)
+        state['health'] = health['outcome']
+        if health['outcome'] == '503':
+            # vLLM answers 503 only once its engine died (it refuses connections while loading),
+            # and a dead engine does not come back: no use waiting for the deadline.
+            return self.verdict('failed', '/health answers 503: the vLLM engine is dead')
+        if health['outcome'] != '200':
+            return None
+        stranger = self.listener_check() if self.listener_check is not None else None
+        if stranger:
+            return self.verdict('refused', stranger)
+        done = None
+        if self.completion_check:
+            done = completion(self.base, self.model, api_key=self.api_key, headers=self.headers,
+                              validate_certs=self.validate_certs, timeout=max(self.request_timeout, 30.0))
+            state['completion'] = done['outcome']
+        self.served = done is None or done['ok']
+        if self.served and not (self.unit and self.run):
+            return self.verdict('serving', None)
+        if not self.served and done['status'] in (400, 401, 403, 404):
+            # Never better by waiting: a wrong model name or API key.
+            return self.verdict('refused', '/health answers 200 but a completion of %r was refused: %s'
+                                % (self.model, done['error']))
+        if not self.served:
+            state['reason'] = ('/health answers 200 but a completion of %r does not succeed '
+                               '(a wedged engine?): %s' % (self.model, done['error']))
+        return None
+
+    def container_ended(self):
+        if not (self.container and self.run) or self.served:
+            return None
+        state = self.state
+        try:
+            info = inspect_container(self.run, self.container)
+            state['container'] = info
+            state['docker_error'] = None
+        except DockerUnavailable as exc:
+            info = None
+            state['docker_error'] = str(exc)
+        if info is not None and info['running']:
+            state['seen_container_running'] = True
+        # Watched with its unit, the container may still be the stopped old one or a created
+        # new one while the gate runs (ExecStartPre): only a container seen running can exit.
+        # Without a unit (the gate's post step), the old exited state may still show until
+        # `docker start` is through: the same settling time.
+        final = state['seen_container_running'] or (not self.unit and self.elapsed() > self.settle)
+        if final and info is not None and not info['exists']:
+            return self.verdict('failed', 'container %s is gone' % self.container)
+        if final and info is not None and info['state'] in ('exited', 'dead'):
+            return self.verdict('failed', 'container %s exited with code %s' % (self.container, info['exit_code']))
+        return None
+
+    def unit_verdict(self):
+        if not (self.unit and self.run):
+            return None
+        state, unit = self.state, self.unit
+        now = unit_state(self.run, unit)
+        state['unit'] = now
+        running = now.get('ActiveState') in ('activating', 'active', 'deactivating', 'reloading')
+        if running and not state['invocation']:
+            # The start being waited for (a --no-block start may not have begun at first look).
+            state['invocation'] = now.get('InvocationID') or None
+        state['seen_running'] = state['seen_running'] or running
+        # Another invocation than the one seen starting: systemd restarted it, that start failed.
+        restarted = bool(running and state['invocation'] and now.get('InvocationID')
+                         and now.get('InvocationID') != state['invocation'])
+        # A unit started with --no-block may not have left its old inactive/failed state yet.
+        settled = state['seen_running'] or self.elapsed() > self.settle
+        if (now.get('ActiveState') == 'failed' and settled) or now.get('SubState') == 'auto-restart' or restarted:
+            return self.verdict('failed', 'unit %s failed to start (ActiveState=%s, SubState=%s, Result=%s, exit status %s)'
+                                % (unit, now.get('ActiveState'), now.get('SubState'), now.get('Result'),
+                                   now.get('ExecMainStatus')))
+        if self.served:
+            # The start is over when the unit is active: its ExecStartPost (the gate's own
+            # check, then releasing a held Ollama) has finished. Before that, a restart that
+            # reports done would leave the fallback stopped for a moment longer.
+            if now.get('SubState') == 'start-post':
+                state['reason'] = ('vLLM serves; unit %s is still in ExecStartPost (the gate\'s own check, '
+                                   'then releasing Ollama)' % unit)
+                return False
+            return self.verdict('serving', None)
+        if settled and now.get('ActiveState') == 'inactive' and state['health'] != '200':
+            return self.verdict('failed', 'unit %s is stopped (Result=%s)' % (unit, now.get('Result')))
+        return None
+
+    def result(self, done, waited, timeout):
+        state = self.state
+        if not done:
+            last = state['reason'] or ('last /health answer: %s' % (
+                'connection refused' if state['health'] == 'refused' else state['health']))
+            state['reason'] = 'vLLM at %s did not serve within %s s (%s)%s' % (
+                self.base, timeout, last,
+                '; docker did not answer either: %s' % state['docker_error'] if state['docker_error'] else '')
+            state['verdict'] = 'timeout'
+        elif state['verdict'] == 'serving':
+            state['reason'] = ('/health answered 200 and a completion of %r succeeded' % self.model
+                               if self.completion_check else '/health answered 200')
+        return {
+            'serving': state['verdict'] == 'serving',
+            'healthy': state['health'] == '200',
+            'reason': state['reason'],
+            'waited': round(waited, 1),
+            'health': state['health'],
+            'completion': state['completion'],
+            'container': state['container'],
+            'unit': state['unit'],
+        }
+
+
 def wait_serving(url, timeout, model=None, api_key=None, headers=None, validate_certs=True,
                  request_timeout=10.0, container=None, unit=None, run=None, completion_check=True,
                  sleep=None, clock=None, settle=UNIT_SETTLE, previous_invocation=None, listener_check=None):
-    """Wait until vLLM serves, or say why not.  Never raises for an outcome.
+    """Wait until vLLM serves, or say why not (``ServingWait``'s rules). Never raises for an outcome.
 
-    Serving means ``/health`` 200 AND, with ``completion_check``, one real
-    completion of ``model`` (``/health`` can stay 200 on a wedged engine).  Refused
-    connections are expected while vLLM loads.  Gives up early, with the reason, when
-    the ``container`` exits or disappears, or when the systemd ``unit`` failed or
-    was scheduled for a restart (its start failed: the gate refused, or vLLM died);
-    a docker that does not answer is waited out.  ``run`` runs docker and systemctl.
-    A container or unit still in its old stopped state is only a verdict once it was seen
-    running, or after ``settle`` seconds (a start may not have got that far yet).
-    With a ``unit``, serving also needs the unit out of ExecStartPost (the gate's own check,
-    then releasing a held Ollama): until then the start is not over.
-    ``previous_invocation``: the unit's InvocationID before a ``systemctl restart --no-block``;
-    until the unit has another one, the old server may still answer and nothing counts.
-    ``listener_check()``: None when the listener is the server this host started, else why not
-    (``_vllm_record.own_listener_check``); asked before the completion, which carries the API key.
-
-    Returns ``{'serving', 'healthy', 'reason', 'waited', 'health', 'completion',
-    'container', 'unit'}``.
+    Returns ``{'serving', 'healthy', 'reason', 'waited', 'health', 'completion', 'container', 'unit'}``.
     """
-    state = {'health': None, 'completion': None, 'container': None, 'unit': None,
-             'reason': None, 'verdict': None, 'docker_error': None, 'seen_running': False,
-             'seen_container_running': False, 'invocation': None}
-    now_fn = clock or _monotonic
-    began = now_fn()
-
-    def elapsed():
-        return now_fn() - began
-
-    base = url.rstrip('/')
-
-    def check():
-        state['reason'] = None
-        if previous_invocation and unit and run:
-            now = unit_state(run, unit)
-            if now.get('InvocationID') == previous_invocation:
-                state['unit'] = now
-                state['reason'] = 'unit %s has not restarted yet (InvocationID %s)' % (unit, previous_invocation)
-                return False, state
-        served = False
-        health = probe(base, '/health', headers=headers, validate_certs=validate_certs, timeout=request_timeout)
-        state['health'] = health['outcome']
-        if health['outcome'] == '200':
-            done = None
-            stranger = listener_check() if listener_check is not None else None
-            if stranger:
-                state['verdict'] = 'refused'
-                state['reason'] = stranger
-                return True, state
-            if completion_check:
-                done = completion(base, model, api_key=api_key, headers=headers, validate_certs=validate_certs,
-                                  timeout=max(request_timeout, 30.0))
-                state['completion'] = done['outcome']
-            served = done is None or done['ok']
-            if served and not (unit and run):
-                state['verdict'] = 'serving'
-                return True, state
-            if not served and done['status'] in (400, 401, 403, 404):
-                # Never better by waiting: a wrong model name or API key.
-                state['verdict'] = 'refused'
-                state['reason'] = ('/health answers 200 but a completion of %r was refused: %s'
-                                   % (model, done['error']))
-                return True, state
-            if not served:
-                state['reason'] = ('/health answers 200 but a completion of %r does not succeed '
-                                   '(a wedged engine?): %s' % (model, done['error']))
-        elif health['outcome'] == '503':
-            # vLLM answers 503 only once its engine died (it refuses connections while loading),
-            # and a dead engine does not come back: no use waiting for the deadline.
-            state['verdict'] = 'failed'
-            state['reason'] = '/health answers 503: the vLLM engine is dead'
-            return True, state
-        if container and run and not served:
-            try:
-                info = inspect_container(run, container)
-                state['container'] = info
-                state['docker_error'] = None
-            except DockerUnavailable as exc:
-                info = None
-                state['docker_error'] = str(exc)
-            if info is not None and info['running']:
-                state['seen_container_running'] = True
-            # Watched with its unit, the container may still be the stopped old one or a created
-            # new one while the gate runs (ExecStartPre): only a container seen running can exit.
-            # Without a unit (the gate's post step), the old exited state may still show until
-            # `docker start` is through: the same settling time.
-            final = state['seen_container_running'] or (not unit and elapsed() > settle)
-            if final and info is not None and not info['exists']:
-                state['verdict'] = 'failed'
-                state['reason'] = 'container %s is gone' % container
-                return True, state
-            if final and info is not None and info['state'] in ('exited', 'dead'):
-                state['verdict'] = 'failed'
-                state['reason'] = 'container %s exited with code %s' % (container, info['exit_code'])
-                return True, state
-        if unit and run:
-            now = unit_state(run, unit)
-            state['unit'] = now
-            running = now.get('ActiveState') in ('activating', 'active', 'deactivating', 'reloading')
-            if running and not state['invocation']:
-                # The start being waited for (a --no-block start may not have begun at first look).
-                state['invocation'] = now.get('InvocationID') or None
-            state['seen_running'] = state['seen_running'] or running
-            # Another invocation than the one seen starting: systemd restarted it, that start failed.
-            restarted = bool(running and state['invocation'] and now.get('InvocationID')
-                             and now.get('InvocationID') != state['invocation'])
-            # A unit started with --no-block may not have left its old inactive/failed state yet.
-            settled = state['seen_running'] or elapsed() > settle
-            if (now.get('ActiveState') == 'failed' and settled) or now.get('SubState') == 'auto-restart' or restarted:
-                state['verdict'] = 'failed'
-                state['reason'] = ('unit %s failed to start (ActiveState=%s, SubState=%s, Result=%s, exit status %s)'
-                                   % (unit, now.get('ActiveState'), now.get('SubState'), now.get('Result'),
-                                      now.get('ExecMainStatus')))
-                return True, state
-            if served:
-                # The start is over when the unit is active: its ExecStartPost (the gate's own
-                # check, then releasing a held Ollama) has finished. Before that, a restart that
-                # reports done would leave the fallback stopped for a moment longer.
-                if now.get('SubState') == 'start-post':
-                    state['reason'] = ('vLLM serves; unit %s is still in ExecStartPost (the gate\'s own check, '
-                                       'then releasing Ollama)' % unit)
-                    return False, state
-                state['verdict'] = 'serving'
-                return True, state
-            if settled and now.get('ActiveState') == 'inactive' and state['health'] != '200':
-                state['verdict'] = 'failed'
-                state['reason'] = 'unit %s is stopped (Result=%s)' % (unit, now.get('Result'))
-                return True, state
-        return False, state
-
+    wait = ServingWait(url, model=model, api_key=api_key, headers=headers, validate_certs=validate_certs,
+                       request_timeout=request_timeout, container=container, unit=unit, run=run,
+                       completion_check=completion_check, clock=clock, settle=settle,
+                       previous_invocation=previous_invocation, listener_check=listener_check)
     kwargs = {}
     if sleep is not None:
         kwargs['sleep'] = sleep
     if clock is not None:
         kwargs['clock'] = clock
-    done, _value, waited = poll(check, timeout, start=SLOW_START, maximum=SLOW_MAX, factor=1.5, **kwargs)
-    if not done:
-        last = state['reason'] or ('last /health answer: %s' % (
-            'connection refused' if state['health'] == 'refused' else state['health']))
-        state['reason'] = 'vLLM at %s did not serve within %s s (%s)%s' % (
-            base, timeout, last,
-            '; docker did not answer either: %s' % state['docker_error'] if state['docker_error'] else '')
-        state['verdict'] = 'timeout'
-    elif state['verdict'] == 'serving':
-        state['reason'] = ('/health answered 200 and a completion of %r succeeded' % model
-                           if completion_check else '/health answered 200')
-    return {
-        'serving': state['verdict'] == 'serving',
-        'healthy': state['health'] == '200',
-        'reason': state['reason'],
-        'waited': round(waited, 1),
-        'health': state['health'],
-        'completion': state['completion'],
-        'container': state['container'],
-        'unit': state['unit'],
-    }
+    done, _value, waited = poll(wait.look, timeout, start=SLOW_START, maximum=SLOW_MAX, factor=1.5, **kwargs)
+    return wait.result(done, waited, timeout)
 
 
 def recent_logs(run, unit=None, container=None, lines=40):
