@@ -67,7 +67,7 @@ options:
       - The vLLM API key (C(--api-key)), sent as a bearer token (C(Authorization) header) to C(/v1/models)
         only; C(/health) and C(/metrics) need none.
       - When O(vllm_url) is on this host the key is sent only to docker's proxy for the container
-        O(vllm_container_name) (or when nothing listens: docker forwards with NAT rules); to anything else on that
+        O(vllm_container_name) (or when nothing listens - docker forwards with NAT rules); to anything else on that
         port it is not sent, and RV(vllm.models_error) names the process and its user. Reading other users'
         sockets needs root (C(become)).
     type: str
