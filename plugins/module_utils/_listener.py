@@ -51,12 +51,16 @@ def _process(pid, proc):
     except (IOError, OSError, ValueError):
         pass
     if info['uid'] is not None:
-        try:
-            import pwd
-            info['user'] = pwd.getpwuid(info['uid']).pw_name
-        except (ImportError, KeyError):
-            info['user'] = str(info['uid'])
+        info['user'] = user_name(info['uid'])
     return info
+
+
+def user_name(uid):
+    try:
+        import pwd
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
 
 
 def who_listens(port, proc='/proc'):
@@ -87,7 +91,9 @@ def who_listens(port, proc='/proc'):
     for inode, uid in sorted(sockets.items()):
         pids = sorted(owners.get(inode, ()))
         if not pids:
-            found.append({'pid': None, 'uid': uid, 'user': str(uid), 'cmdline': []})
+            # Another user's process whose sockets this one may not read (no CAP_SYS_PTRACE, as in
+            # an unprivileged container): the socket's owner is still known.
+            found.append({'pid': None, 'uid': uid, 'user': user_name(uid), 'cmdline': []})
         found.extend(_process(pid, proc) for pid in pids)
     return found
 
@@ -95,7 +101,7 @@ def who_listens(port, proc='/proc'):
 def describe(listener):
     return 'pid %s (user %s): %s' % (listener['pid'] if listener['pid'] is not None else '?',
                                      listener['user'] if listener['user'] is not None else '?',
-                                     ' '.join(listener['cmdline'])[:200] or 'process not found')
+                                     ' '.join(listener['cmdline'])[:200] or 'process not visible')
 
 
 def _arg(cmdline, flag):

@@ -113,3 +113,10 @@ def test_while_the_service_is_stopped_any_listener_is_a_stranger(tmp_path):
 def test_without_systemd_there_is_no_unit_to_own_a_port(tmp_path):
     proc = fake_proc(tmp_path, [(11434, '0A', 1000, 5)], {7: (1000, OLLAMA, [5])})
     assert ls.service_listener_problem(11434, 'ollama', False, proc, systemd=False) is None
+
+
+def test_a_socket_whose_process_cannot_be_read_is_named_by_its_owner(tmp_path):
+    # root without CAP_SYS_PTRACE (an unprivileged container) cannot read another user's sockets
+    proc = fake_proc(tmp_path, [(11434, '0A', 0, 5)], {})
+    problem = ls.service_listener_problem(11434, 'ollama', False, proc, systemd=True)
+    assert problem.startswith('port 11434 is held by pid ? (user root): process not visible, not by ollama.service'), problem
