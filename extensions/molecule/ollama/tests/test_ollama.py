@@ -79,7 +79,8 @@ def test_dropin_file_owner_mode_and_lines(host):
     assert sorted(env_lines) == sorted(expected)
     # Nothing after a value: systemd has no inline comments.
     for line in lines:
-        assert line.startswith('#') or line == '[Service]' or re.match(r'^Environment="OLLAMA_[A-Z0-9_]+=[^"]*"$', line), line
+        assert line.startswith('#') or line in ('[Service]', 'OOMScoreAdjust=500') \
+            or re.match(r'^Environment="OLLAMA_[A-Z0-9_]+=[^"]*"$', line), line
 
 
 def test_systemd_sees_the_environment(host):
@@ -92,6 +93,12 @@ def test_running_server_has_the_environment(host):
     environ = server_environ(host)
     for key, value in CONVERGED.items():
         assert environ.get(key) == value, key
+
+
+def test_ollama_goes_first_when_memory_runs_out(host):
+    # ollama_oom_score_adjust (500): the unit's OOMScoreAdjust=, inherited by the running server.
+    assert host.check_output('systemctl show -p OOMScoreAdjust --value ollama') == '500'
+    assert host.file('/proc/%d/oom_score_adj' % main_pid(host)).content_string.strip() == '500'
 
 
 def test_systemd_analyze_verify_is_clean(host):
@@ -195,6 +202,8 @@ BAD_CASES = [
     ('missing_unit', {'ollama_service_name': 'ollama-missing'}, ['ollama-missing.service', 'does not exist']),
     ('unit_name_suffix', {'ollama_service_name': 'ollama.service'}, ['ollama_service_name']),
     ('start_timeout', {'ollama_start_timeout': 0}, ['ollama_start_timeout']),
+    ('oom_score_adjust_above', {'ollama_oom_score_adjust': 1001}, ['ollama_oom_score_adjust', '-1000..1000']),
+    ('oom_score_adjust_text', {'ollama_oom_score_adjust': 'high'}, ['ollama_oom_score_adjust']),
 ]
 
 
