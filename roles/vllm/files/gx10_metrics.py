@@ -138,6 +138,9 @@ def render(cfg, now=None):
     """The textfile: memory_info's figures and the gate's state, in the shared rendering."""
     memory_info, report, gate_state = vllm_gate.lib('_memory_info'), vllm_gate.lib('_report'), vllm_gate.lib('_gate_state')
     memory = vllm_gate.lib('_memory')
+    # Stamped when the reading starts: a file stamped after an event shows figures read after it,
+    # however long Ollama or docker take to answer.
+    now = time.time() if now is None else now
     timeout = float(cfg.get('request_timeout') or 5)
     module = HostModule(dict(ollama_url=cfg['ollama_url'], vllm_url=cfg['vllm_url'],
                              vllm_container_name=cfg['container'], headers=None, validate_certs=True,
@@ -149,7 +152,6 @@ def render(cfg, now=None):
         # the figures that could not be read say so (openclaw_gx10_report_ok 0); the gate's still count
         info = dict(failed=True, msg='%s: %s' % (type(exc).__name__, exc))
         print('gx10-metrics: cannot read the figures: %s' % info['msg'], file=sys.stderr)
-    now = time.time() if now is None else now
     state, problem = gate_state.read_state(cfg['state_dir'], cfg['container'])
     if problem:
         print('gx10-metrics: %s' % problem, file=sys.stderr)

@@ -7,7 +7,8 @@ the collection's alert rules run under `promtool test rules` on series this expo
 
 The file name sorts after test_vllm_gate.py and before test_zz_controller_221.py: it needs the
 target as the gate's tests leave it (serving), and leaves it serving, with the exporter installed.
-Waits are polls on the textfile's own timestamp (a new write), never fixed sleeps.
+Waits are polls on the textfile's own timestamp (a run that began reading after the event),
+never fixed sleeps.
 """
 
 import os
@@ -50,9 +51,15 @@ def read(host):
     return result.stdout, {k: float(v) for k, v in gx10_prom.samples(result.stdout).items()}
 
 
-def written_after(host, since, what, predicate=lambda got: True):
-    """The first textfile written after ``since`` (openclaw_gx10_report_timestamp_seconds, the
-    target's clock) for which predicate(samples) holds; fails after one interval and a run."""
+def written_after(host, since, what, predicate=lambda got: True, now_too=False):
+    """The first textfile written after ``since`` (openclaw_gx10_report_timestamp_seconds: when
+    that run began reading the host, on the target's clock) for which predicate(samples) holds;
+    fails after one interval and a run. ``now_too`` also starts a run of the service at once (the
+    timer's own runs are proven elsewhere here): a test then waits for the exporter, not the timer."""
+    if now_too:
+        # a oneshot already running is waited for; the predicate then waits for the next run
+        host.check_output("systemctl start openclaw-gx10-metrics.service")
+
     def fresh():
         snap = read(host)
         if snap and snap[1]["openclaw_gx10_report_timestamp_seconds"] > since and predicate(snap[1]):
@@ -101,12 +108,13 @@ def test_a_second_run_and_check_mode_change_nothing(host):
 
 def test_it_follows_ollama(host):
     ollama_empty(host)
-    _text, got = written_after(host, now(host), "with Ollama empty")
-    assert got["openclaw_gx10_ollama_resident_bytes"] == 0 and got["openclaw_gx10_ollama_models_loaded"] == 0
-    assert not [k for k in got if k.startswith("openclaw_gx10_ollama_model_bytes")]
-    SNAPSHOTS["serving_empty"] = _text
+    text, got = written_after(host, now(host), "with Ollama empty", now_too=True)
+    assert got["openclaw_gx10_ollama_resident_bytes"] == 0 and got["openclaw_gx10_ollama_models_loaded"] == 0, text
+    assert not [k for k in got if k.startswith("openclaw_gx10_ollama_model_bytes")], text
+    assert got["openclaw_gx10_vllm_healthy"] == 1, text
+    SNAPSHOTS["serving_empty"] = text
     ollama_load(host, ["tiny-a"])
-    text, got = written_after(host, now(host), "with tiny-a loaded in Ollama")
+    text, got = written_after(host, now(host), "with tiny-a loaded in Ollama", now_too=True)
     assert got['openclaw_gx10_ollama_model_bytes{model="tiny-a:latest"}'] > 0, text
     assert got["openclaw_gx10_ollama_resident_bytes"] == got['openclaw_gx10_ollama_model_bytes{model="tiny-a:latest"}']
     assert got["openclaw_gx10_ollama_models_loaded"] == 1 and got["openclaw_gx10_vllm_healthy"] == 1, text
@@ -117,14 +125,15 @@ def test_it_follows_vllm_stopped_through_its_unit(host):
     before = read(host)[1]
     host.check_output("systemctl stop vllm.service")
     try:
-        text, got = written_after(host, now(host), "with vllm.service stopped")
+        text, got = written_after(host, now(host), "with vllm.service stopped", now_too=True)
         assert got["openclaw_gx10_vllm_healthy"] == 0, text
         assert got["openclaw_gx10_ollama_resident_bytes"] > 0, text
         SNAPSHOTS["stopped_ollama_holds"] = text
     finally:
         host.check_output("systemctl start vllm.service")
     wait_serving(host)
-    text, got = written_after(host, now(host), "with vLLM serving again", lambda g: g["openclaw_gx10_vllm_healthy"] == 1)
+    text, got = written_after(host, now(host), "with vLLM serving again", now_too=True)
+    assert got["openclaw_gx10_vllm_healthy"] == 1, text
     # the gate counted the start it let through (its counters survive in its state file)
     start = 'openclaw_gx10_gate_events_total{event="start"}'
     assert got[start] > before[start], text
@@ -139,7 +148,8 @@ def test_it_survives_a_reboot(host):
         "systemctl is-active vllm.service").stdout.strip() == "active", timeout=300, interval=2)
     wait_serving(host)
     # the timer runs again by itself (enabled at boot): a write after the target is back
-    text, got = written_after(host, now(host), "after the reboot", lambda g: g["openclaw_gx10_vllm_healthy"] == 1)
+    text, got = written_after(host, now(host), "after the reboot")
+    assert got["openclaw_gx10_vllm_healthy"] == 1, text
     assert unit_state(host, TIMER) == dict(LoadState="loaded", ActiveState="active", UnitFileState="enabled")
     # the gate's counters live on disk: a reboot does not reset them (a counter only grows)
     for key, value in counters.items():
