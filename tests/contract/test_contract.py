@@ -11,7 +11,10 @@ argument list. Every request goes to both; the test compares status codes, JSON 
 and metric names. Nothing is set aside from the role's command: --kv-cache-dtype fp8 and
 --gpu-memory-utilization parse and run on the CPU build too. CPU-only additions come in
 through the role's own vllm_extra_args / vllm_env (--dtype float32 --enforce-eager,
-VLLM_CPU_KVCACHE_SPACE=1).
+VLLM_CPU_KVCACHE_SPACE=1). The KV cache is pinned through vllm_kv_cache_memory
+(--kv-cache-memory-bytes), so the one start of the real server also proves that vLLM parses the
+value the role renders and starts and serves with it. What it sizes is GPU-only: the CPU worker
+(vllm-cpu 0.32.0, measured) still sizes its KV cache from VLLM_CPU_KVCACHE_SPACE.
 
 A missing venv is an error, never a skip: CI must not pass without the real server.
 """
@@ -38,6 +41,9 @@ VENV = Path(os.environ.get("GX10_VLLM_CPU_VENV", REPO / ".cache" / "vllm-cpu-ven
 VLLM_VERSION = "0.32.0"
 API_KEY = "contract-key"
 MODEL_NAME = "tiny"
+# vllm_kv_cache_memory: plenty for 256 tokens of the tiny model (2 layers, 2 KV heads of 64)
+KV_CACHE_MEMORY = "64MiB"
+KV_CACHE_BYTES = 64 * 1024 * 1024
 # On a loaded 2-core machine the real server took 24-219 s to answer /health.
 START_DEADLINE = float(os.environ.get("GX10_CONTRACT_START_DEADLINE", "600"))
 CPU_ARGS = ["--dtype", "float32", "--enforce-eager"]
@@ -66,6 +72,7 @@ def render(tmp_path, model_dir, port, extra_args=(), extra_env=None):
         "vllm_api_key": API_KEY,
         "vllm_extra_args": CPU_ARGS + list(extra_args),
         "vllm_env": dict(CPU_ENV, **(extra_env or {})),
+        "vllm_kv_cache_memory": KV_CACHE_MEMORY,
     }
     proc = subprocess.run(
         ["ansible-playbook", str(REPO / "tests" / "contract" / "render_command.yml"),
@@ -222,6 +229,16 @@ def test_role_command_is_what_real_vllm_parses(servers):
     assert "'model_tag':" in log and "'served_model_name': ['tiny']" in log
     assert "'kv_cache_dtype': 'fp8'" in log
     assert "--model` option will be removed" not in log  # the model is positional
+
+
+def test_pinned_kv_cache_is_parsed_by_real_vllm(servers):
+    # vllm_kv_cache_memory rendered as bytes and parsed into the server's arguments (the server
+    # serves: the other tests). The CPU worker sizes its KV cache from VLLM_CPU_KVCACHE_SPACE (1 GiB
+    # here), not from the pinned value: that sizing is the GPU worker's, which no CPU can run.
+    log = Path(servers["real"].log_path).read_text(errors="replace")
+    args = [line for line in log.splitlines() if "non-default args" in line]
+    assert args and "'kv_cache_memory_bytes': %d" % KV_CACHE_BYTES in args[0], args
+    assert re.search(r"Explicitly set \(1\.0/[0-9.]+\) GiB for KV cache", log)
 
 
 @pytest.mark.parametrize("extra,fragment", [
