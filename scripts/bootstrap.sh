@@ -12,7 +12,7 @@
 #                                        (tests/requirements-2.21.txt; not in the default steps)
 #
 # Steps:
-#   apt          Debian packages: docker.io debootstrap systemd-container gcc (apt-get update first)
+#   apt          Debian packages: docker.io debootstrap systemd-container gcc ... prometheus (promtool, for the alert rules' tests) (apt-get update first)
 #   venv         .venv (python3.11) with tests/requirements.txt (+ tests/requirements-ollama.txt)
 #   dockerd      our own dockerd: data .cache/docker, socket .cache/docker.sock, pid .cache/dockerd.pid
 #   image        docker image gx10-target:bookworm (debootstrap rootfs cached in .cache/images/)
@@ -36,10 +36,12 @@ DOCKERD_PID="$CACHE/dockerd.pid"
 DOCKERD_OURS="$CACHE/dockerd.started-by-bootstrap"
 TARGET_IMAGE="gx10-target:bookworm"
 SUITE=bookworm
-TARGET_PACKAGES="systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,sudo,docker.io,iptables,python3-requests,ca-certificates,curl"
+# earlyoom: the targets have no network (network_mode none), so the role openclaw.gx10.oom_guard
+# finds the package installed, as on a host whose mirror is reachable; its unit stays off (below).
+TARGET_PACKAGES="systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,sudo,docker.io,iptables,python3-requests,ca-certificates,curl,earlyoom"
 # Bump when the chroot configuration below changes: the cached rootfs is rebuilt.
-ROOTFS_RECIPE="recipe=3 suite=$SUITE variant=minbase include=$TARGET_PACKAGES"
-APT_PACKAGES=(docker.io debootstrap systemd-container gcc iptables shellcheck)
+ROOTFS_RECIPE="recipe=4 suite=$SUITE variant=minbase include=$TARGET_PACKAGES"
+APT_PACKAGES=(docker.io debootstrap systemd-container gcc iptables shellcheck prometheus)
 
 mkdir -p "$LOGS" "$IMAGES"
 export DEBIAN_FRONTEND=noninteractive
@@ -228,6 +230,9 @@ configure_rootfs() {
     local root=$1 mirror=$2
     # docker and containerd stay off: scenarios that need them enable them.
     chroot "$root" systemctl disable docker.service docker.socket containerd.service
+    # earlyoom stays off too: every target reads this machine's /proc/meminfo, and an earlyoom
+    # with its package defaults (10 % of MemTotal) would stop test processes in every scenario.
+    chroot "$root" systemctl disable earlyoom.service
     # Units that cannot work in a container and only slow down or pollute boot.
     chroot "$root" systemctl mask systemd-udevd.service systemd-udevd-control.socket \
         systemd-udevd-kernel.socket getty@tty1.service console-getty.service \
