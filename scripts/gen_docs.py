@@ -97,7 +97,8 @@ def _literal(value):
 
 def _default(name, spec, defaults):
     if 'default' in spec:
-        return '`%s`' % _literal(spec['default'])
+        # a | inside a code span still ends a table cell (GitHub's tables): escaped
+        return '`%s`' % _literal(spec['default']).replace('|', '\\|')
     if isinstance(defaults.get(name), str) and '{{' in defaults[name]:
         return 'derived'
     return ''

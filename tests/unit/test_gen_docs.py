@@ -151,3 +151,11 @@ def test_benchmarks_say_when():
 ])
 def test_markup(text, expected):
     assert gen_docs.markdown(text) == expected
+
+
+def test_a_bar_in_a_default_does_not_split_the_table_row():
+    gen = _gen_docs()
+    cell = gen._default('oom_guard_prefer', {'default': '^(vllm|ollama)$'}, {})
+    row = '| `x` | str | %s | text |' % cell
+    assert cell == '`^(vllm\\|ollama)$`'
+    assert len(re.findall(r'(?<!\\)\|', row)) == 5  # four cells, not five
