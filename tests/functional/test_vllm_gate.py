@@ -18,11 +18,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from gx10_functional import STANDIN_BOUND, nothing_listens, run_tasks, serve_on_free_port, wait_bound
+from gx10_functional import (CONTAINER_ID, STANDIN_BOUND, docker_proxy, fake_docker, nothing_listens, run_tasks,
+                             serve_on_free_port, wait_bound)
 
 REPO = Path(__file__).resolve().parents[2]
-MODULE_UTILS = ["_http.py", "_poll.py", "_memory.py", "_memgate.py", "_ollama.py", "_evict.py", "_vllm.py"]
+# What the role installs for the gate (its list, read from the role: the gate must import nothing else)
+MODULE_UTILS = yaml.safe_load((REPO / "roles" / "vllm" / "vars" / "main.yml").read_text())["_vllm_gate_module_utils"]
 STANDIN = REPO / "tests" / "vllm_standin" / "vllm_standin.py"
 
 FAKE_SYSTEMCTL = """#!/bin/sh
@@ -30,6 +33,7 @@ FAKE_SYSTEMCTL = """#!/bin/sh
 # `list-jobs UNIT` shows a job of type $GX10_FAKE_JOB when set (as systemd 252 prints it)
 echo "$*" >> "$GX10_FAKE_LOG"
 case "$*" in
+  "start --no-block ollama") [ "$GX10_FAKE_START_FAILS" = 1 ] && { echo "Job failed" >&2; exit 1; } ;;
   *is-active*) [ "$GX10_FAKE_ACTIVE" = 1 ] && exit 0; exit 3 ;;
   *LoadState*) echo loaded ;;
   list-jobs*) [ -n "$GX10_FAKE_JOB" ] && echo "2389 vllm.service $GX10_FAKE_JOB running" ;;
@@ -46,22 +50,31 @@ def install_layout(tmp_path):
     modules = {name[:-3]: (REPO / "plugins" / "module_utils" / name).read_text().split("\n") for name in MODULE_UTILS}
     (gate_dir / "vllm_gate_lib.json").write_text(json.dumps({"modules": modules}, indent=4, sort_keys=True))
     shutil.copy(REPO / "roles" / "vllm" / "files" / "vllm_gate.py", gate_dir / "vllm_gate.py")
-    # the role's list of files must be what the gate imports
-    vars_text = (REPO / "roles" / "vllm" / "vars" / "main.yml").read_text()
-    assert "_vllm_gate_module_utils: [%s]" % ", ".join(MODULE_UTILS) in vars_text
     bindir = tmp_path / "bin"
     bindir.mkdir()
     (bindir / "systemctl").write_text(FAKE_SYSTEMCTL)
     (bindir / "systemctl").chmod(0o755)
+    (bindir / "systemd-run").write_text('#!/bin/sh\necho "systemd-run $*" >> "$GX10_FAKE_LOG"\n')
+    (bindir / "systemd-run").chmod(0o755)
     return gate_dir / "vllm_gate.py", bindir
 
 
+CONTAINER_KEYS = ("gpu_memory_utilization", "margin", "health_timeout", "vllm_url", "model",
+                  "served_model_name", "api_key", "container_state", "labelled", "container_port")
+
+
 def settings(tmp_path, ollama_url, **kw):
+    """The host's settings file as the role writes it, and a `docker` on PATH whose container
+    carries the rest as the role creates it (command line, port binding, environment, label)."""
     cfg = dict(container="vllm", unit="vllm.service", ollama_url=ollama_url, ollama_service="ollama",
-               hold_ollama=False, gpu_memory_utilization=0.01, margin="64MiB", unload_timeout=20,
-               health_timeout=60, vllm_url="http://127.0.0.1:1", model="org/m", served_model_name="standin",
-               api_key="", run_dir=str(tmp_path / "run"), state_dir=str(tmp_path / "state"))
-    cfg.update(kw)
+               hold_ollama=False, unload_timeout=20, run_dir=str(tmp_path / "run"),
+               state_dir=str(tmp_path / "state"))
+    container = dict(gpu_memory_utilization=0.01, margin="64MiB", health_timeout=60, vllm_url="http://127.0.0.1:1",
+                     model="org/m", served_model_name="standin", api_key="", container_state="running",
+                     labelled=True)
+    for key, value in kw.items():
+        (container if key in CONTAINER_KEYS else cfg)[key] = value
+    fake_docker(tmp_path / "bin", **container)
     path = tmp_path / "gate.json"
     path.write_text(json.dumps(cfg))
     return path
@@ -80,11 +93,12 @@ sys.exit(code)
 """
 
 
-def gate(script, bindir, cfg, step, active=False, job=""):
+def gate(script, bindir, cfg, step, *args, active=False, job="", start_fails=False):
     env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), GX10_FAKE_JOB=job,
+               GX10_FAKE_START_FAILS="1" if start_fails else "0",
                GX10_FAKE_LOG=str(bindir / "systemctl.log"), GX10_FAKE_ACTIVE="1" if active else "0")
     # the host's own python3, without this venv's site-packages on the path (requests apart)
-    proc = subprocess.run([sys.executable, "-I", "-c", WHICH_IMPORTS, str(script), str(cfg), step], env=env,
+    proc = subprocess.run([sys.executable, "-I", "-c", WHICH_IMPORTS, str(script), str(cfg), step, *args], env=env,
                           capture_output=True, text=True, timeout=180, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -254,38 +268,174 @@ def standin(tmp_path):
     proc.wait(timeout=10)
 
 
-def fake_docker(bindir, state="running"):
-    (bindir / "docker").write_text(
-        "#!/bin/sh\necho '[{\"Name\": \"/vllm\", \"Id\": \"c0ffee\", \"Image\": \"sha256:1234\", "
-        "\"State\": {\"Status\": \"%s\", \"Running\": %s, \"ExitCode\": 0}, "
-        "\"Config\": {\"Image\": \"standin:test\"}}]'\n" % (state, "true" if state == "running" else "false"))
-    (bindir / "docker").chmod(0o755)
+@pytest.fixture
+def proxied_standin(tmp_path, standin):
+    """(host URL, container port): the stand-in behind a fake docker-proxy."""
+    container_port = int(standin.rsplit(":", 1)[1])
+    with docker_proxy(tmp_path, container_port) as url:
+        yield url, container_port
 
 
-def test_post_waits_until_vllm_serves_records_it_and_releases(tmp_path, ollama_server, standin):
+def test_post_waits_until_vllm_serves_records_it_and_releases(tmp_path, ollama_server, proxied_standin):
+    assert os.geteuid() == 0, "the listener check reads other processes' sockets: run as root"
     script, bindir = install_layout(tmp_path)
-    fake_docker(bindir)
-    cfg = settings(tmp_path, ollama_server.url, vllm_url=standin, hold_ollama=True)
+    url, container_port = proxied_standin
+    cfg = settings(tmp_path, ollama_server.url, vllm_url=url, container_port=container_port, hold_ollama=True)
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "vllm.ollama-held").write_text("1\n")
     rc, out = gate(script, bindir, cfg, "post")
     assert rc == 0, out
     assert "vllm-gate: vLLM serves after" in out and "a completion of 'standin' succeeded" in out, out
     record = json.loads((tmp_path / "state" / "vllm.last-good.json").read_text())
-    assert record["container_id"] == "c0ffee" and record["image_id"] == "sha256:1234"
+    assert record["container_id"] == CONTAINER_ID and record["image_id"] == "sha256:1234"
     assert record["model"] == "org/m" and record["served_model_name"] == "standin"
     assert "start --no-block ollama" in calls(bindir)
 
 
 def test_post_fails_when_the_container_exits_and_still_releases(tmp_path, ollama_server):
     script, bindir = install_layout(tmp_path)
-    fake_docker(bindir, state="exited")
     cfg = settings(tmp_path, ollama_server.url, vllm_url=nothing_listens(),
-                   health_timeout=40, hold_ollama=True)
+                   health_timeout=40, hold_ollama=True, container_state="exited")
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "vllm.ollama-held").write_text("1\n")
     rc, out = gate(script, bindir, cfg, "post")
     assert rc == 1, out
     assert "vllm-gate: vLLM does not serve: container vllm exited with code 0" in out, out
     assert "start --no-block ollama" in calls(bindir)
+    assert not (tmp_path / "state" / "vllm.last-good.json").exists()
+
+
+def test_the_container_says_what_its_start_is_checked_against(tmp_path, ollama_server):
+    """The host's settings hold no utilization, margin, served name, port or key: the gate takes
+    them from the container (a rollback brings its own back). A container made before the label
+    existed is judged with the defaults of that time, and says so."""
+    ollama_server.unload_all()
+    script, bindir = install_layout(tmp_path)
+    cfg = settings(tmp_path, ollama_server.url, gpu_memory_utilization=0.999, margin="1GiB", unload_timeout=1)
+    host = json.loads(cfg.read_text())
+    assert not set(host) & {"gpu_memory_utilization", "margin", "served_model_name", "api_key", "vllm_url"}
+    rc, out = gate(script, bindir, cfg, "pre")
+    assert rc == 1 and "require_fraction 0.999 " in out and "it can never be met" in out, out
+    settings(tmp_path, ollama_server.url, gpu_memory_utilization=0.01, labelled=False)
+    rc, out = gate(script, bindir, cfg, "pre")
+    assert rc == 0, out
+    assert "container vllm predates the gate label openclaw.gx10.gate: margin 3GiB and load timeout 900 s" in out
+    assert "+ margin 3GiB)" in out, out
+
+
+def test_a_container_that_cannot_say_refuses_the_start(tmp_path, ollama_server):
+    script, bindir = install_layout(tmp_path)
+    cfg = settings(tmp_path, ollama_server.url)
+    (bindir / "docker").write_text("#!/bin/sh\necho 'Error: No such container: vllm' >&2\nexit 1\n")
+    rc, out = gate(script, bindir, cfg, "pre")
+    assert rc == 1, out
+    assert "REFUSED: cannot read what the start of container vllm is checked against: docker inspect vllm failed" \
+        in out, out
+
+
+def test_post_fails_the_start_when_the_record_cannot_be_written(tmp_path, ollama_server, proxied_standin):
+    """A record that is not written would leave the next change without a rollback: the start
+    fails loudly (and a held Ollama comes back)."""
+    script, bindir = install_layout(tmp_path)
+    (tmp_path / "state").write_text("a file where the state directory should be\n")
+    url, container_port = proxied_standin
+    cfg = settings(tmp_path, ollama_server.url, vllm_url=url, container_port=container_port, hold_ollama=True)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "vllm.ollama-held").write_text("1\n")
+    rc, out = gate(script, bindir, cfg, "post")
+    assert rc == 1, out
+    assert "vllm-gate: FAILED: vLLM serves, but the record of this configuration could not be written to %s" \
+        % (tmp_path / "state" / "vllm.last-good.json") in out, out
+    assert "start --no-block ollama" in calls(bindir)
+
+
+@pytest.mark.parametrize("content, why", [
+    ("", "is not JSON (0 bytes)"),
+    ('{"container_id": "c0ffee"', "is not JSON"),
+    ("[]", "holds list, not a record"),
+    ('{"container_id": "%s"}' % CONTAINER_ID, "lacks image, model, served_model_name, serving_since"),
+])
+def test_a_record_that_cannot_be_trusted_is_refused_naming_the_file(tmp_path, ollama_server, content, why):
+    script, bindir = install_layout(tmp_path)
+    cfg = settings(tmp_path, ollama_server.url)
+    rc, out = gate(script, bindir, cfg, "record")
+    assert rc == 0 and out.splitlines()[0] == "null", out  # none yet
+    (tmp_path / "state").mkdir()
+    path = tmp_path / "state" / "vllm.last-good.json"
+    path.write_text(content)
+    rc, out = gate(script, bindir, cfg, "record")
+    assert rc == 1, out
+    assert "REFUSED: the record of the configuration that last served cannot be trusted: %s" % path in out, out
+    assert why in out and "Nothing was stopped" in out, out
+    assert calls(bindir) == []  # nothing else was asked of the host
+
+
+def test_the_restart_lock_waits_refuses_naming_its_holder_and_takes_over_a_dead_one(tmp_path, ollama_server):
+    script, bindir = install_layout(tmp_path)
+    cfg = settings(tmp_path, ollama_server.url)
+    rc, out = gate(script, bindir, cfg, "lock", "awx job 12 run from tower", "5", "600")
+    assert rc == 0, out
+    token = json.loads(out.splitlines()[0])["token"]
+    rc, out = gate(script, bindir, cfg, "lock", "an operator", "1", "600")
+    assert rc == 1, out
+    assert re.search(r"REFUSED: another restart of vLLM on \S+ runs since \d{4}-\d\d-\d\dT[\d:]+Z "
+                     r"\(by awx job 12 run from tower\), its lease runs until", out), out
+    assert "waited 1 s for it" in out, out
+    rc, out = gate(script, bindir, cfg, "unlock", token)
+    assert rc == 0 and "released the restart lock" in out, out
+    # a holder whose lease ran out (a killed controller) is taken over, and the taker says so
+    rc, out = gate(script, bindir, cfg, "lock", "a controller that dies", "5", "0.001")
+    assert rc == 0, out
+    rc, out = gate(script, bindir, cfg, "lock", "the next operator", "5", "600")
+    assert rc == 0, out
+    assert "warning: took over the lock of a holder that is gone: since" in out, out
+    assert "(by a controller that dies)" in out, out
+    rc, out = gate(script, bindir, cfg, "unlock", token)  # the old token no longer holds it
+    assert rc == 0 and "was no longer ours" in out, out
+
+
+def test_a_hold_has_a_lease_that_starts_ollama_again_when_no_start_follows(tmp_path, ollama_server):
+    script, bindir = install_layout(tmp_path)
+    cfg = settings(tmp_path, ollama_server.url, hold_ollama=True, hold_lease=300)
+    rc, out = gate(script, bindir, cfg, "hold", active=True)
+    assert rc == 0 and "holding ollama stopped" in out, out
+    armed = [c for c in calls(bindir) if c.startswith("systemd-run ")]
+    assert armed == ["systemd-run --collect --unit openclaw-gx10-vllm-hold-lease --on-active=300s --description "
+                     "openclaw.gx10: the lease of a hold of ollama /usr/bin/python3 %s %s lease" % (script, cfg)], calls(bindir)
+    # the timer fires and vLLM's unit is not starting: Ollama comes back, the timer is gone
+    rc, out = gate(script, bindir, cfg, "lease")
+    assert rc == 0, out
+    assert "the lease of the hold of ollama ran out (300 s) and no start of vLLM followed it" in out, out
+    assert "released ollama" in out and "start --no-block ollama" in calls(bindir)
+    assert "stop openclaw-gx10-vllm-hold-lease.timer" in calls(bindir)
+    assert not (tmp_path / "run" / "vllm.ollama-held").exists()
+    rc, out = gate(script, bindir, cfg, "lease")  # nothing held any more: nothing to do
+    assert rc == 0 and calls(bindir).count("start --no-block ollama") == 1, out
+
+
+def test_ollama_not_coming_back_never_fails_a_serving_vllm(tmp_path, ollama_server, proxied_standin):
+    script, bindir = install_layout(tmp_path)
+    url, container_port = proxied_standin
+    cfg = settings(tmp_path, ollama_server.url, vllm_url=url, container_port=container_port, hold_ollama=True)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "vllm.ollama-held").write_text("1\n")
+    rc, out = gate(script, bindir, cfg, "post", start_fails=True)
+    assert rc == 0, out
+    assert "vllm-gate: cannot start ollama again (rc=1): Job failed" in out, out
+    assert "WARNING: vLLM serves, but ollama (the fallback) could not be started again and stays down" in out, out
+    assert (tmp_path / "run" / "vllm.ollama-held").exists()  # the lease tries again
+
+
+def test_a_stranger_on_vllms_port_gets_no_key_and_the_start_does_not_count(tmp_path, ollama_server, standin):
+    """What answers on the container's host port is not docker's proxy for it (here a plain
+    process bound to the port, as a local user could while vLLM is down): no completion, so no
+    API key, is sent to it, and the start fails naming the process and its user."""
+    script, bindir = install_layout(tmp_path)
+    cfg = settings(tmp_path, ollama_server.url, vllm_url=standin, api_key="k-" + "9" * 20)
+    rc, out = gate(script, bindir, cfg, "post")
+    assert rc == 1, out
+    port = standin.rsplit(":", 1)[1]
+    assert re.search(r"vLLM does not serve: port %s is held by pid \d+ \(user \w+\): \S*python\S* \S*vllm_standin.py "
+                     r"org/m .*not by docker's proxy for container vllm \(127\.0\.0\.1:8000\): nothing that decides "
+                     r"was sent to it \(no API key\)" % port, out), out
     assert not (tmp_path / "state" / "vllm.last-good.json").exists()

@@ -9,6 +9,18 @@
     vllm-gate CONFIG release   ExecStopPost:  start Ollama again if this gate stopped it (not
                                               between the two halves of a restart)
     vllm-gate CONFIG hold      Ansible's gated restart, while vLLM still serves: hold Ollama
+    vllm-gate CONFIG record    print the record of the configuration that last served (JSON, null
+                               when none); exit 1 naming the file when it cannot be trusted
+    vllm-gate CONFIG lock HOLDER WAIT LEASE   take the host's restart lock (prints its token)
+    vllm-gate CONFIG unlock TOKEN             release it
+    vllm-gate CONFIG lease     the hold's lease ran out (a transient timer armed by the hold):
+                               start Ollama again unless a start of vLLM is under way
+    vllm-gate CONFIG event KIND DETAIL        count a decision taken outside the gate (rollback)
+
+CONFIG holds what is the host's (the unit, where Ollama is and how to hold it, the gate's
+directories). What a start is checked against (utilization, margin, served name, port, API key,
+how long a load may take) is read from the container itself at each start: the configuration
+that a rollback brings back brings back its own checks.
 
 It runs the collection's own code (module_utils installed beside this file by the role, in
 vllm_gate_lib.json): the same eviction and arithmetic as the openclaw.gx10.ollama_unload module,
@@ -127,9 +139,19 @@ def evict(cfg, requirement):
     if cfg.get('ollama_service') and unit_loaded(cfg['ollama_service']):
         params['restart_unit'] = cfg['ollama_service']
     if requirement:
-        params.update(require_fraction=float(cfg['gpu_memory_utilization']), margin=cfg['margin'])
-    eviction = lib('_evict').Eviction(params, warn=lambda m: say('warning: %s' % m), run_command=run, which=which)
-    return eviction.run()
+        # drop_caches: MemFree must reach the requirement too, the page cache dropped only as far as needed
+        params.update(require_fraction=float(cfg['gpu_memory_utilization']), margin=cfg['margin'], drop_caches=True)
+    eviction = lib('_evict').Eviction(params, warn=lambda m: say('warning: %s' % m), run_command=run, which=which,
+                                      note=say)
+    result = eviction.run()
+    if result['memory'].get('caches_dropped'):
+        pagecache_record(cfg)('pagecache_drop', source='gate', msg=result['memory']['pagecache']['msg'])
+    return result
+
+
+def pagecache_record(cfg):
+    """The counter of the page cache drops (before a start, and the load guard's): event pagecache_drop."""
+    return lambda kind, **detail: event(cfg, kind, ', '.join('%s=%s' % item for item in sorted(detail.items())))
 
 
 def resident(cfg):
@@ -140,6 +162,17 @@ def resident(cfg):
                 for m in ollama.OllamaClient(url=cfg['ollama_url'], request_timeout=10).ps()]
     except ollama.OllamaError:
         return []
+
+
+def event(cfg, kind, detail=''):
+    """Counts a decision of the gate for the metrics exporter (_gate_state); never fails the step."""
+    lib('_gate_state').record_event(cfg['state_dir'], cfg['container'], kind, detail, warn=lambda m: say('warning: %s' % m))
+
+
+def event_step(cfg, kind, detail):
+    """`vllm-gate CONFIG event KIND DETAIL`: a decision taken outside the gate (the role's rollback)."""
+    event(cfg, kind, detail)
+    return 0
 
 
 def hold(cfg):
@@ -153,9 +186,49 @@ def hold(cfg):
     if rc != 0:
         raise lib('_evict').EvictionFailed('cannot hold Ollama: systemctl stop %s failed (rc=%d): %s'
                                            % (cfg['ollama_service'], rc, (err or out).strip()), {})
+    arm_lease(cfg)
     for name, size in held:
         say('evicted %s (%s) with %s stopped' % (name, lib('_memory').format_bytes(size), cfg['ollama_service']))
     say('holding %s stopped until vLLM serves or fails (vllm_hold_ollama)' % cfg['ollama_service'])
+    event(cfg, 'hold', '%s stopped; it held: %s' % (cfg['ollama_service'], ', '.join(n for n, _s in held) or 'nothing'))
+
+
+def lease_unit(cfg):
+    return 'openclaw-gx10-%s-hold-lease' % cfg['container']
+
+
+def arm_lease(cfg):
+    """Every hold has a lease: a transient timer that releases Ollama when no start of vLLM follows
+    (the controller that held it died before its restart, say). A start releases it itself."""
+    lease = int(float(cfg.get('hold_lease') or 0))
+    if lease <= 0 or not cfg.get('_config'):
+        return
+    unit = lease_unit(cfg)
+    run(['systemctl', 'stop', unit + '.timer'], timeout=30)  # a lease of an earlier hold
+    rc, out, err = run(['systemd-run', '--collect', '--unit', unit, '--on-active=%ds' % lease,
+                        '--description', 'openclaw.gx10: the lease of a hold of %s' % cfg['ollama_service'],
+                        '/usr/bin/python3', os.path.abspath(__file__), cfg['_config'], 'lease'], timeout=30)
+    if rc != 0:
+        say('warning: cannot arm the lease of the hold (%s.timer, %d s): %s' % (unit, lease, (err or out).strip()))
+
+
+def disarm_lease(cfg):
+    if cfg.get('hold_lease'):
+        run(['systemctl', 'stop', lease_unit(cfg) + '.timer'], timeout=30)
+
+
+def lease_ran_out(cfg):
+    if not os.path.exists(held_marker(cfg)):
+        return 0
+    rc, out, _err = run(['systemctl', 'show', '--property=ActiveState', '--value', cfg['unit']], timeout=30)
+    if rc == 0 and out.strip() in ('activating', 'deactivating', 'reloading'):
+        say('the lease of the hold of %s ran out while %s is %s: that start or stop releases it'
+            % (cfg['ollama_service'], cfg['unit'], out.strip()))
+        return 0
+    say('the lease of the hold of %s ran out (%s s) and no start of vLLM followed it: starting it again'
+        % (cfg['ollama_service'], cfg.get('hold_lease')))
+    event(cfg, 'hold_lease_expired', '%s held %s s without a start of vLLM' % (cfg['ollama_service'], cfg.get('hold_lease')))
+    return release(cfg)
 
 
 def hold_wanted(cfg):
@@ -174,6 +247,7 @@ def gate_passed(cfg, mem, required):
     say('memory gate passed: MemAvailable %s >= %s (ceil(MemTotal %s x %s) + margin %s)'
         % (format_bytes(mem['available']), format_bytes(required), format_bytes(mem['total']),
            cfg['gpu_memory_utilization'], cfg['margin']))
+    event(cfg, 'start', 'MemAvailable %s >= %s' % (format_bytes(mem['available']), format_bytes(required)))
     return 0
 
 
@@ -190,11 +264,37 @@ def memory_only(cfg):
         met, mem = gate.wait(timeout)
     except (memgate.BadOption, memory.MeminfoError) as exc:
         say('REFUSED: %s' % exc)
+        event(cfg, 'refusal', exc)
         return 1
     if not met:
-        say('REFUSED: %s' % gate.shortfall(timeout, mem, 'none (%s is held stopped)' % cfg['ollama_service']))
+        why = gate.shortfall(timeout, mem, 'none (%s is held stopped)' % cfg['ollama_service'])
+        say('REFUSED: %s' % why)
+        event(cfg, 'refusal', why)
         return 1
-    return gate_passed(cfg, mem, gate.required)
+    # MemFree too: the page cache dropped only as far as needed (the same rule as ollama_unload's drop_caches)
+    freed = lib('_pagecache').close_gap(gate.required, mem=mem, say=say)
+    if freed['dropped_levels']:
+        pagecache_record(cfg)('pagecache_drop', source='gate', msg=freed['msg'])
+    if not freed['met']:
+        say('REFUSED: %s' % freed['msg'])
+        event(cfg, 'refusal', freed['msg'])
+        return 1
+    return gate_passed(cfg, freed['after'], gate.required)
+
+
+def ollama_stranger(cfg):
+    """Why the listener on Ollama's port (of this host) is not the Ollama unit's, or None. Its
+    model list decides the eviction: a stranger's (while Ollama is held, any listener) could keep
+    every start from passing."""
+    if not cfg.get('ollama_service'):
+        return None
+    try:
+        port = lib('_urls').local_port(cfg['ollama_url'], 'ollama_url')
+    except lib('_urls').URLError as exc:
+        return str(exc)
+    if port is None:
+        return None
+    return lib('_listener').service_listener_problem(port, cfg['ollama_service'], unit_active(cfg['ollama_service']))
 
 
 def pre(cfg):
@@ -206,13 +306,20 @@ def pre(cfg):
     try:
         if holding:
             hold(cfg)
+        stranger = ollama_stranger(cfg)
+        if stranger:
+            say('REFUSED: %s' % stranger)
+            event(cfg, 'refusal', stranger)
+            return 1
         # The same eviction and memory gate as openclaw.gx10.ollama_unload (a held Ollama refuses
         # connections: it holds nothing, and only the memory gate is left).
         result = evict(cfg, requirement=True)
         for model in result['evicted']:
             say('evicted %s (%s)' % (model['name'], format_bytes(model['size'])))
+            event(cfg, 'eviction', '%s (%s)' % (model['name'], format_bytes(model['size'])))
     except (_evict.BadOption, _evict.EvictionFailed) as exc:
         say('REFUSED: %s' % getattr(exc, 'msg', exc))
+        event(cfg, 'refusal', getattr(exc, 'msg', exc))
         return 1
     return gate_passed(cfg, result['memory'], result['memory']['required'])
 
@@ -228,6 +335,7 @@ def hold_before_restart(cfg):
         hold(cfg)
     except lib('_evict').EvictionFailed as exc:
         say('REFUSED: %s' % exc.msg)
+        event(cfg, 'refusal', exc.msg)
         return 1
     return 0
 
@@ -255,42 +363,140 @@ def release(cfg):
         say('cannot start %s again (rc=%d): %s' % (cfg['ollama_service'], rc, (err or out).strip()))
         return 1
     os.unlink(marker)
+    disarm_lease(cfg)
     say('released %s: started again' % cfg['ollama_service'])
+    event(cfg, 'release', '%s started again' % cfg['ollama_service'])
     return 0
 
 
 def post(cfg):
-    result = lib('_vllm').wait_serving(cfg['vllm_url'], float(cfg['health_timeout']),
-                                       model=cfg['served_model_name'], api_key=cfg.get('api_key') or None,
-                                       container=cfg['container'], run=run)
+    # vllm_load_guard: drops caches whenever MemFree falls under the floor while vLLM loads; it ends
+    # with this wait, whatever its outcome
+    guard = lib('_pagecache').guard_from_settings(cfg, say=say, record=pagecache_record(cfg))
+    try:
+        if guard:
+            guard.start()
+        result = lib('_vllm').wait_serving(cfg['vllm_url'], float(cfg['health_timeout']),
+                                           model=cfg['served_model_name'], api_key=cfg.get('api_key') or None,
+                                           container=cfg['container'], run=run,
+                                           listener_check=lib('_vllm_record').own_listener_check(
+                                               run, cfg['container'], cfg))
+    finally:
+        if guard:
+            guard.stop()
     if not result['serving']:
         say('vLLM does not serve: %s' % result['reason'])
+        event(cfg, 'start_failed', result['reason'])
         release(cfg)
         return 1
     say('vLLM serves after %.1f s: %s' % (result['waited'], result['reason']))
+    event(cfg, 'serving', 'after %.1f s' % result['waited'])
+    # The record is what lets the next change keep this container for a rollback: a start whose
+    # record cannot be written fails here, loudly, rather than leave the next change without one.
+    path = record_path(cfg)
     try:
         info = lib('_vllm').inspect_container(run, cfg['container'])
         record = dict(container_id=info['id'], image=info['image'], image_id=info.get('image_id'),
                       model=cfg['model'], served_model_name=cfg['served_model_name'],
                       serving_since=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
         os.makedirs(cfg['state_dir'], exist_ok=True)
-        path = os.path.join(cfg['state_dir'], '%s.last-good.json' % cfg['container'])
-        with open(path + '.tmp', 'w') as handle:
-            json.dump(record, handle)
-        os.rename(path + '.tmp', path)  # the rollback reads this: never half-written
+        lib('_vllm_record').write_record(path, record)
     except Exception as exc:  # pylint: disable=broad-except
-        say('warning: could not record the serving configuration: %s' % exc)
-    return release(cfg)
+        say('FAILED: vLLM serves, but the record of this configuration could not be written to %s: %s; '
+            'without it the next change could not roll back, so this start fails' % (path, exc))
+        release(cfg)
+        return 1
+    # vLLM serves: Ollama (the fallback) not coming back is loud, but never fails the serving vLLM
+    # (Restart=always would stop and start it again, in a loop).
+    if release(cfg) != 0:
+        say('WARNING: vLLM serves, but %s (the fallback) could not be started again and stays down; '
+            'the lease of the hold tries again' % cfg['ollama_service'])
+        event(cfg, 'release_failed', '%s did not start again after vLLM served' % cfg['ollama_service'])
+    return 0
+
+
+def record_path(cfg):
+    return os.path.join(cfg['state_dir'], '%s.last-good.json' % cfg['container'])
+
+
+def show_record(cfg):
+    _record = lib('_vllm_record')
+    try:
+        record = _record.read_record(record_path(cfg))
+    except _record.RecordError as exc:
+        say('REFUSED: the record of the configuration that last served cannot be trusted: %s. Nothing '
+            'was stopped. Remove the file to go on without a rollback to it (the running container '
+            'is then replaced without one), or restore it.' % exc)
+        return 1
+    print(json.dumps(record))
+    return 0
+
+
+def lock_path(cfg):
+    return os.path.join(cfg['run_dir'], '%s.restart.lock' % cfg['container'])
+
+
+def take_lock(cfg, holder, wait, lease):
+    who = holder
+    if os.environ.get('SUDO_USER'):
+        who += ' (user %s through sudo)' % os.environ['SUDO_USER']
+    hostlock = lib('_hostlock')
+    try:
+        token, note = hostlock.HostLock(lock_path(cfg)).acquire(
+            who, float(lease), float(wait), what='restart of vLLM on %s' % os.uname()[1])
+    except hostlock.LockBusy as exc:
+        say('REFUSED: %s' % exc)
+        return 1
+    if note:
+        say('warning: %s' % note)
+    print(json.dumps({'token': token, 'note': note}))
+    return 0
+
+
+def drop_lock(cfg, token):
+    if lib('_hostlock').HostLock(lock_path(cfg)).release(token):
+        say('released the restart lock')
+    else:
+        say('warning: the restart lock was no longer ours (its lease ran out and another restart took it)')
+    return 0
+
+
+def with_container(cfg):
+    """The host's settings and what the container itself says its gate checks."""
+    _record = lib('_vllm_record')
+    settings = _record.read_container_settings(run, cfg['container'])
+    if not settings['labelled']:
+        say('container %s predates the gate label %s: margin %s and load timeout %d s assumed'
+            % (cfg['container'], _record.GATE_LABEL, settings['margin'], settings['health_timeout']))
+    merged = dict(cfg)
+    merged.update(settings)
+    return merged
 
 
 def main(argv):
-    steps = {'pre': pre, 'post': post, 'release': release, 'hold': hold_before_restart}
-    if len(argv) != 3 or argv[2] not in steps:
+    # step: (function, number of arguments after the step, reads the container's settings)
+    steps = {'pre': (pre, 0, True), 'post': (post, 0, True), 'release': (release, 0, False),
+             'hold': (hold_before_restart, 0, False), 'record': (show_record, 0, False),
+             'lock': (take_lock, 3, False), 'unlock': (drop_lock, 1, False), 'event': (event_step, 2, False),
+             'lease': (lease_ran_out, 0, False)}
+    if len(argv) < 3 or argv[2] not in steps or len(argv) != 3 + steps[argv[2]][1]:
         print(__doc__, file=sys.stderr)
         return 2
+    step, _count, needs_container = steps[argv[2]]
     with open(argv[1]) as handle:
         cfg = json.load(handle)
-    return steps[argv[2]](cfg)
+    cfg['_config'] = os.path.abspath(argv[1])  # for the lease's timer, which runs the gate again
+    if needs_container:
+        _record = lib('_vllm_record')
+        try:
+            cfg = with_container(cfg)
+        except _record.ContainerSettingsError as exc:
+            say('REFUSED: cannot read what the start of container %s is checked against: %s'
+                % (cfg.get('container'), exc))
+            if argv[2] == 'post':
+                release(cfg)
+            return 1
+    return step(cfg, *argv[3:])
 
 
 if __name__ == '__main__':

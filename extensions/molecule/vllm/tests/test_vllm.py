@@ -6,13 +6,15 @@ import os
 import math
 import re
 import secrets
+import shlex
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 from gx10_testinfra import (GIB, MIB, OLLAMA, flat, health, inspect, journal_cursor, journal_since, meminfo,
-                            ollama_empty, ollama_load, ollama_names, ollama_up, play, serves, wait_for)
+                            ollama_empty, ollama_load, ollama_names, ollama_up, play, play_background, serves,
+                            wait_for)
 
 # A flag the role's preflight lets through (it checks names, counts and choices, not types) and
 # vLLM's parser refuses at start, after the gate stopped what served: the rollback path.
@@ -44,6 +46,10 @@ RESTART = REPO / "playbooks" / "vllm_restart.yml"
 TARGET = os.environ.get("GX10_VLLM_INSTANCE", "gx10-vllm")
 HOLD = 256 * MIB     # VLLM_STANDIN_HOLD_BYTES in molecule.yml
 MARGIN = 256 * MIB   # vllm_restart_margin in molecule.yml
+# The host's part of the gate's settings, the record of what last served, the restart lock.
+GATE_SETTINGS = "/etc/openclaw-gx10/vllm-gate.json"
+RECORD = "/var/lib/openclaw-gx10/vllm.last-good.json"
+LOCK = "/run/openclaw-gx10/vllm.restart.lock"
 MESSAGE_RE = (r"ValueError: Free memory on device cuda:0 \((\d+(?:\.\d+)?)/(\d+(?:\.\d+)?) GiB\) "
               r"on startup is less than desired GPU memory utilization \({util}, (\d+(?:\.\d+)?) GiB\)\. "
               r"Decrease GPU memory utilization or reduce GPU memory used by other processes\.")
@@ -113,6 +119,7 @@ def test_refusal_leaves_running_container_alone(host, tmp_path):
     rc, out = play(CONVERGE, tmp_path=tmp_path)  # back to the scenario's settings
     assert rc == 0, out
     before = inspect(host)
+    settings_before = host.file(GATE_SETTINGS).sha256sum
     ollama_empty(host)
     # Even with Ollama empty and vLLM stopped, 0.999 of MemTotal + margin cannot be free.
     rc, out = play(CONVERGE, {"vllm_gpu_memory_utilization": 0.999}, tmp_path=tmp_path)
@@ -124,6 +131,27 @@ def test_refusal_leaves_running_container_alone(host, tmp_path):
     assert after["State"]["StartedAt"] == before["State"]["StartedAt"]
     assert after["State"]["Running"]
     assert health(host) == "200"
+    # Nothing the serving vLLM is judged by changed: a crash now comes back through the gate.
+    assert host.file(GATE_SETTINGS).sha256sum == settings_before
+    crash_comes_back(host)
+
+
+def crash_comes_back(host, served="standin"):
+    """vLLM's main process killed: systemd starts it again through the gate, which checks what the
+    container itself says (its utilization, its served name); the unit is active again."""
+    before = inspect(host)
+    mark = journal_cursor(host)
+    host.check_output("kill -9 %d" % before["State"]["Pid"])
+
+    def back():
+        return (inspect(host)["State"]["StartedAt"] != before["State"]["StartedAt"]
+                and host.run("systemctl is-active vllm.service").stdout.strip() == "active")
+
+    wait_for("vllm.service to bring vLLM back through the gate after a crash", back, timeout=120)
+    lines = "\n".join(journal_since(host, mark))
+    assert "vllm-gate: memory gate passed" in lines, lines
+    assert "a completion of '%s' succeeded" % served in lines, lines
+    assert serves(host, served)
 
 
 def test_startup_failure_reports_last_log_lines_and_rolls_back(host, tmp_path):
@@ -144,6 +172,69 @@ def test_startup_failure_reports_last_log_lines_and_rolls_back(host, tmp_path):
     rc, out = play(CONVERGE, tmp_path=tmp_path)
     assert rc == 0, out
     assert health(host) == "200"
+
+
+def test_a_failed_change_of_model_rolls_back_to_what_served_under_its_own_name(host, tmp_path):
+    """A new model whose served name follows it (vllm_served_model_name empty) fails at start: the
+    rollback's gate and wait ask the previous container for ITS name ("standin"), not the new
+    one, and a crash afterwards comes back through the gate."""
+    rc, out = play(CONVERGE, tmp_path=tmp_path)
+    assert rc == 0, out
+    before = inspect(host)
+    settings_before = host.file(GATE_SETTINGS).sha256sum
+    rc, out = play(CONVERGE, {"vllm_model": "org/other-model", "vllm_served_model_name": "",
+                              "vllm_extra_args": BAD_VALUE, "vllm_health_timeout": 8}, tmp_path=tmp_path)
+    assert rc != 0, out
+    text = flat(out)
+    assert "The new vLLM configuration failed" in text and BAD_VALUE_ERROR in text, out
+    assert re.search(r"Rolled back to openclaw/vllm-standin:test@\S+ org/standin-model, serving\.", text), out
+    after = inspect(host)
+    assert after["Id"] == before["Id"] and after["State"]["Running"]
+    assert host.run("systemctl is-active vllm.service").stdout.strip() == "active"
+    assert serves(host, "standin") and not serves(host, "org/other-model")
+    assert host.file(GATE_SETTINGS).sha256sum == settings_before
+    record = json.loads(host.file(RECORD).content_string)
+    assert record["container_id"] == before["Id"] and record["served_model_name"] == "standin"
+    crash_comes_back(host)
+
+
+def test_two_restarts_at_once_the_second_refused_naming_the_first(host, tmp_path):
+    first = play_background(RESTART)
+    try:
+        wait_for("the first restart to take the host's lock", lambda: host.file(LOCK).exists, timeout=180)
+        holder = json.loads(host.file(LOCK).content_string)["holder"]
+        rc, out = play(RESTART, {"vllm_lock_wait": 0}, tmp_path=tmp_path)
+    finally:
+        out_first, _err = first.communicate(timeout=600)
+    assert first.returncode == 0, out_first
+    assert rc != 0, out
+    assert holder.startswith("Gated restart of vLLM, one batch at a time run from "), holder
+    assert re.search(r"another restart of vLLM on \S+ runs since \d{4}-\d\d-\d\dT[\d:]+Z \(by "
+                     + re.escape(holder) + r"\), its lease runs until", flat(out)), out
+    # the refused one stopped nothing: the first one's start went through, the lock is free again
+    assert "TASK [openclaw.gx10.vllm : Stop the vLLM unit]" not in out
+    assert not host.file(LOCK).exists
+    assert health(host) == "200" and serves(host)
+    ollama_up(host)
+
+
+def test_a_record_that_cannot_be_trusted_fails_the_run_before_anything_stops(host, tmp_path):
+    saved = host.file(RECORD).content_string
+    before = inspect(host)
+    host.check_output("truncate -s 0 %s" % RECORD)
+    try:
+        rc, out = play(CONVERGE, {"vllm_max_model_len": 2048}, tmp_path=tmp_path)
+    finally:
+        host.check_output("printf '%%s' %s > %s" % (shlex.quote(saved), RECORD))
+    assert rc != 0, out
+    text = flat(out)
+    assert ("the record of the configuration that last served cannot be trusted: %s is not JSON (0 bytes)"
+            % RECORD) in text, out
+    assert "Nothing was stopped" in text, out
+    after = inspect(host)
+    assert after["Id"] == before["Id"] and after["State"]["StartedAt"] == before["State"]["StartedAt"]
+    assert health(host) == "200"
+    assert not host.file(LOCK).exists  # released on the way out
 
 
 def sampled_health(run):
@@ -246,8 +337,11 @@ def test_secrets_never_in_output_or_diff(host, tmp_path):
     auth = host.run("curl -s -o /dev/null -w '%%{http_code}' -H 'Authorization: Bearer %s' "
                     "http://127.0.0.1:8000/v1/models" % api_key).stdout
     assert (unauth.strip(), auth.strip()) == ("401", "200")
-    rc, out = play(CONVERGE, tmp_path=tmp_path)  # back to no secrets
+    # back to no secrets: the diff of the container would show the OLD key and token as removed
+    rc, out = play(CONVERGE, args=["-v", "--diff"], tmp_path=tmp_path)
     assert rc == 0, out
+    assert api_key not in out and hf_token not in out
+    assert not [e for e in inspect(host)["Config"]["Env"] if e.startswith(("VLLM_API_KEY=", "HF_TOKEN="))]
 
 
 # ---------------------------------------------------------------- the crown test
@@ -330,3 +424,61 @@ def test_hold_ollama_starts_it_again(host, tmp_path):
     wait_for("Ollama to answer again", lambda: host.run("curl -sf %s/api/version" % OLLAMA).rc == 0)
     assert ollama_names(host) == []
     assert health(host) == "200"
+
+
+def test_a_hold_that_no_start_follows_ends_with_its_lease(host, tmp_path):
+    """The controller dies right after it held Ollama (before its restart): the hold's lease, a
+    transient timer on the host, starts Ollama again; vLLM is not touched."""
+    rc, out = play(CONVERGE, {"vllm_hold_lease": 5}, tmp_path=tmp_path)
+    assert rc == 0, out
+    assert "restart.yml" not in out  # the host's settings only: nothing restarts
+    ollama_up(host)
+    started = inspect(host)["State"]["StartedAt"]
+    out = host.check_output("python3 /usr/local/lib/openclaw-gx10/vllm_gate.py %s hold" % GATE_SETTINGS)
+    assert "holding ollama stopped" in out, out
+    assert not host.service("ollama").is_running
+    wait_for("the hold's lease to start Ollama again", lambda: host.service("ollama").is_running, timeout=90)
+    ollama_up(host)
+    log = host.check_output("journalctl -u openclaw-gx10-vllm-hold-lease.service --no-pager -o cat")
+    assert "the lease of the hold of ollama ran out (5 s) and no start of vLLM followed it" in log, log
+    assert inspect(host)["State"]["StartedAt"] == started and health(host) == "200"
+    rc, out = play(CONVERGE, tmp_path=tmp_path)
+    assert rc == 0, out
+
+
+def unit_serves(host):
+    return host.run("systemctl is-active vllm.service").stdout.strip() == "active" and health(host) == "200"
+
+
+def test_a_stranger_on_ollamas_port_while_it_is_stopped_refuses_the_start(host):
+    """Ollama stopped (held, say) and an unprivileged user listening on its port: the listener's
+    model list decides the eviction and could keep every start from passing. The gate asks it
+    nothing and refuses naming it; once it is gone, the unit's next start passes."""
+    host.check_output("systemctl stop ollama")
+    host.check_output("setsid runuser -u nobody -- python3 -m http.server --bind 127.0.0.1 11434 "
+                      ">/dev/null 2>&1 < /dev/null &")
+    try:
+        wait_for("the stranger to listen on Ollama's port",
+                 lambda: host.run("curl -s -o /dev/null %s/" % OLLAMA).rc == 0)
+        mark = journal_cursor(host)
+        host.check_output("systemctl restart --no-block vllm.service")
+        wait_for("the gate to refuse the start", lambda: any(
+            "vllm-gate: REFUSED: port 11434 is held by" in line for line in journal_since(host, mark)), timeout=180)
+        lines = "\n".join(journal_since(host, mark))
+        # The target is an unprivileged container: its root lacks CAP_SYS_PTRACE and cannot read
+        # another user's sockets, so the process may show as "pid ?"; its user is the socket's.
+        assert re.search(r"REFUSED: port 11434 is held by pid (\d+|\?) \(user nobody\): "
+                         r"(\S*python3 -m http.server|process not visible), not by ollama.service \(stopped\)", lines), lines
+        assert "evicted" not in lines and "memory gate passed" not in lines, lines
+    finally:
+        host.run("pkill -u nobody -f http.server")
+        wait_for("the stranger to be gone", lambda: host.run("curl -s -o /dev/null %s/" % OLLAMA).rc != 0)
+        host.run("systemctl reset-failed vllm.service")
+        host.check_output("systemctl start ollama")
+        ollama_up(host)
+        host.check_output("systemctl start --no-block vllm.service")
+        # the unit's start holds Ollama until vLLM serves, then starts it again
+        wait_for("vllm.service to be active and serving again once the stranger is gone",
+                 lambda: unit_serves(host), timeout=300)
+        ollama_up(host)
+    assert serves(host)

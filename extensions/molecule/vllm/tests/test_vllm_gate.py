@@ -50,6 +50,11 @@ def released(lines):
     return lines if any("vllm-gate: released ollama" in line for line in lines) else None
 
 
+def gate_says_serving(lines):
+    """The journal lines when the gate's post has said vLLM serves in them, else None."""
+    return lines if any("vllm-gate: vLLM serves" in line for line in lines) else None
+
+
 def ollama_back(host):
     """The gate's ExecStartPost releases a held Ollama right after its own completion."""
     ollama_up(host)
@@ -153,7 +158,8 @@ def test_crash_evicts_the_pinned_model_before_the_new_process_starts(host, tight
     wait_for("systemd to restart vllm.service",
              lambda: int(unit(host, "NRestarts")["NRestarts"]) > restarts, timeout=60)
     wait_serving(host)
-    lines = journal_since(host, mark)
+    # the gate's post says so after its own completion and the record's write: later than ours
+    lines = wait_for("the gate to say vLLM serves", lambda: gate_says_serving(journal_since(host, mark)), timeout=60)
     evicted = index_of(lines, "vllm-gate: evicted big:latest")
     index_of(lines, "vllm-gate: evicted mid:latest")
     gate = index_of(lines, "vllm-gate: memory gate passed", evicted)
