@@ -80,9 +80,9 @@ def test_the_full_plan_has_the_bootstrap_then_two_phases_of_two_lanes():
         ('bootstrap', [('main', ['bootstrap'])]),
         ('cpu', [('main', ['lint', 'sanity', 'unit']),
                  ('side', ['bootstrap vllm-cpu', 'contract', 'bootstrap venv221', 'sanity-2.21', 'unit-2.21'])]),
-        ('scenarios', [('memory', ['functional', 'functional-2.21', 'molecule vllm', 'molecule drills', 'molecule newone']),
+        ('scenarios', [('memory', ['functional', 'functional-2.21', 'molecule vllm', 'molecule newone']),
                        ('light', ['molecule ollama', 'molecule ollama_install', 'molecule unload',
-                                  'molecule fleet', 'molecule ollama-2.21'])]),
+                                  'molecule drills', 'molecule fleet', 'molecule ollama-2.21'])]),
     ]
     bootstrap = plan[0][1][0][1][0]
     assert bootstrap.arg == 'apt venv collections ollama dockerd image pyimage'
