@@ -286,7 +286,8 @@ def ollama_stranger(cfg):
     """Why the listener on Ollama's port (of this host) is not the Ollama unit's, or None. Its
     model list decides the eviction: a stranger's (while Ollama is held, any listener) could keep
     every start from passing."""
-    if not cfg.get('ollama_service'):
+    # No unit of that name (Ollama in a container, say): no unit owns the port, nothing to prove.
+    if not cfg.get('ollama_service') or not unit_loaded(cfg['ollama_service']):
         return None
     try:
         port = lib('_urls').local_port(cfg['ollama_url'], 'ollama_url')
