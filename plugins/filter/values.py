@@ -18,6 +18,7 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     parse_size,
     parse_utilization,
 )
+from ansible_collections.openclaw.gx10.plugins.module_utils._units import unit_name_problem
 from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLError, base_url as _base_url
 from ansible_collections.openclaw.gx10.plugins.module_utils._urls import ollama_url as _ollama_url
 
@@ -59,6 +60,14 @@ def ollama_url(setting, name='OLLAMA_HOST'):
         raise AnsibleFilterError(str(exc))
 
 
+def systemd_unit_problem(value, suffix='optional'):
+    """Why ``value`` is not a service name the roles can write, or '' when it is."""
+    try:
+        return unit_name_problem(value, suffix)
+    except ValueError as exc:
+        raise AnsibleFilterError('systemd_unit_problem: %s' % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -67,4 +76,5 @@ class FilterModule(object):
             'fraction_bytes': fraction_bytes,
             'base_url': base_url,
             'ollama_url': ollama_url,
+            'systemd_unit_problem': systemd_unit_problem,
         }

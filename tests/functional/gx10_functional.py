@@ -106,6 +106,28 @@ def run_tasks(tasks, env=None, check=False, timeout=180):
     return finish_tasks(start_tasks(tasks, env, ['--check'] if check else []), timeout=timeout)
 
 
+def molecule_inventory_settings(prefix):
+    """The settings whose names start with `prefix` (say 'vllm_') in every Molecule scenario's
+    inventory: [(scenario, 'group_vars' or 'host_vars', group, {name: value}), ...], the ones
+    without such a setting left out. The bad-input tests run a role's checks on each, so that a
+    scenario can never converge with values the role would refuse."""
+    import yaml  # only the tests that read inventories need it
+    found = []
+    base = os.path.join(REPO, 'extensions', 'molecule')
+    for scenario in sorted(os.listdir(base)):
+        path = os.path.join(base, scenario, 'molecule.yml')
+        if not os.path.exists(path):
+            continue
+        with open(path) as handle:
+            inventory = ((yaml.safe_load(handle) or {}).get('provisioner') or {}).get('inventory') or {}
+        for kind in ('group_vars', 'host_vars'):
+            for group, values in sorted((inventory.get(kind) or {}).items()):
+                chosen = {k: v for k, v in (values or {}).items() if k.startswith(prefix)}
+                if chosen:
+                    found.append((scenario, kind, group, chosen))
+    return found
+
+
 def free_port():
     """A loopback TCP port nothing listens on (the kernel's pick; free when this returns).
 

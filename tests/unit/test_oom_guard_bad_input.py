@@ -17,7 +17,7 @@ import sys
 
 import pytest
 import yaml
-from gx10_functional import REPO, ansible_env, exe
+from gx10_functional import REPO, ansible_env, exe, molecule_inventory_settings
 
 ROLE = os.path.join(REPO, 'roles', 'oom_guard')
 
@@ -48,19 +48,8 @@ BAD = [
 
 def _scenario_settings():
     """The oom_guard_* settings of every Molecule scenario's inventory."""
-    found = []
-    base = os.path.join(REPO, 'extensions', 'molecule')
-    for scenario in sorted(os.listdir(base)):
-        path = os.path.join(base, scenario, 'molecule.yml')
-        if not os.path.exists(path):
-            continue
-        inventory = (_yaml(path).get('provisioner') or {}).get('inventory') or {}
-        for kind in ('group_vars', 'host_vars'):
-            for group, values in (inventory.get(kind) or {}).items():
-                chosen = {k: v for k, v in (values or {}).items() if k.startswith('oom_guard_')}
-                if chosen:
-                    found.append(('molecule_%s_%s' % (scenario, group), chosen))
-    return found
+    return [('molecule_%s_%s' % (scenario, group), chosen)
+            for scenario, _kind, group, chosen in molecule_inventory_settings('oom_guard_')]
 
 
 GOOD = [

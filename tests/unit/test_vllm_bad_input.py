@@ -27,7 +27,7 @@ import sys
 
 import pytest
 import yaml
-from gx10_functional import REPO, ansible_env, exe
+from gx10_functional import REPO, ansible_env, exe, molecule_inventory_settings
 
 DRILLS = os.path.join(REPO, 'extensions', 'molecule', 'drills')
 SPEC = os.path.join(REPO, 'roles', 'vllm', 'meta', 'argument_specs.yml')
@@ -47,17 +47,8 @@ EXEMPT = BAD.get('exempt') or {}
 def _repo_settings():
     """The vllm_* settings the repository runs the role with: each Molecule scenario's inventory
     and the example inventory (scripts/lab.sh writes the drills scenario's values)."""
-    found = {}
-    for scenario in sorted(os.listdir(os.path.join(REPO, 'extensions', 'molecule'))):
-        path = os.path.join(REPO, 'extensions', 'molecule', scenario, 'molecule.yml')
-        if not os.path.exists(path):
-            continue
-        inventory = (_yaml(path).get('provisioner') or {}).get('inventory') or {}
-        for kind in ('group_vars', 'host_vars'):
-            for group, values in (inventory.get(kind) or {}).items():
-                chosen = {k: v for k, v in (values or {}).items() if k.startswith('vllm_')}
-                if chosen:
-                    found['good_molecule_%s_%s_%s' % (scenario, kind, group)] = chosen
+    found = {'good_molecule_%s_%s_%s' % (scenario, kind, group): chosen
+             for scenario, kind, group, chosen in molecule_inventory_settings('vllm_')}
     example = _yaml(os.path.join(REPO, 'inventory', 'group_vars', 'gx10', 'main.yml'))
     found['good_inventory_gx10'] = {k: v for k, v in example.items() if k.startswith('vllm_')}
     return found

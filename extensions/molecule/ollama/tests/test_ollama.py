@@ -201,6 +201,8 @@ BAD_CASES = [
     ('primary_server', {'gx10_primary_server': 'both'}, ['gx10_primary_server', 'vllm', 'ollama']),
     ('missing_unit', {'ollama_service_name': 'ollama-missing'}, ['ollama-missing.service', 'does not exist']),
     ('unit_name_suffix', {'ollama_service_name': 'ollama.service'}, ['ollama_service_name']),
+    ('unit_name_dash', {'ollama_service_name': '-ollama'}, ['ollama_service_name', 'must start with']),
+    ('unit_name_space', {'ollama_service_name': 'ollama docker'}, ['ollama_service_name', "' '"]),
     ('start_timeout', {'ollama_start_timeout': 0}, ['ollama_start_timeout']),
     ('oom_score_adjust_above', {'ollama_oom_score_adjust': 1001}, ['ollama_oom_score_adjust', '-1000..1000']),
     ('oom_score_adjust_text', {'ollama_oom_score_adjust': 'high'}, ['ollama_oom_score_adjust']),

@@ -9,7 +9,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.openclaw.gx10.plugins.filter.values import (
-    FilterModule, base_url, fraction_bytes, ollama_url, size_bytes, utilization,
+    FilterModule, base_url, fraction_bytes, ollama_url, size_bytes, systemd_unit_problem, utilization,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import parse_size
 
@@ -17,7 +17,8 @@ GIB = 1024 ** 3
 
 
 def test_filters_registered():
-    assert set(FilterModule().filters()) == {'size_bytes', 'utilization', 'fraction_bytes', 'base_url', 'ollama_url'}
+    assert set(FilterModule().filters()) == {'size_bytes', 'utilization', 'fraction_bytes', 'base_url', 'ollama_url',
+                                            'systemd_unit_problem'}
 
 
 # The sizes on which the role's old regex + human_to_bytes and the modules' parse_size disagreed.
@@ -79,3 +80,40 @@ def test_base_url_and_ollama_url():
         base_url('127.0.0.1', 0)
     with pytest.raises(AnsibleFilterError, match='^ollama_environment.OLLAMA_HOST: '):
         ollama_url('127.0.0.1:99999', 'ollama_environment.OLLAMA_HOST')
+
+
+# Both roles' unit names (vllm_service_name, vllm_ollama_service, ollama_service_name) pass
+# through this one rule.
+@pytest.mark.parametrize('name,suffix', [
+    ('vllm', 'optional'), ('vllm.service', 'optional'), ('vllm-qwen3', 'optional'),
+    ('ollama', 'forbidden'), ('ollama@gpu0', 'forbidden'), ('_x:y.z', 'optional'), ('9', 'optional'),
+])
+def test_unit_names_the_roles_can_write(name, suffix):
+    assert systemd_unit_problem(name, suffix) == ''
+
+
+@pytest.mark.parametrize('name,suffix,words', [
+    ('-ollama', 'forbidden', ['must start with', "'-'"]),       # systemctl would read an option
+    ('.vllm', 'optional', ['must start with', "'.'"]),           # a hidden file systemd ignores
+    ('', 'optional', ['must not be empty']),
+    ('ollama docker', 'forbidden', ["' '"]),
+    ('vllm%i', 'optional', ["'%'"]),                             # a systemd specifier
+    ('../vllm', 'optional', ["'/'"]),
+    ('line\nExecStart=/bin/sh', 'optional', ["'\\n'", "'='"]),
+    ('ollama.service', 'forbidden', ['without ".service"']),
+    ('v' * 248, 'optional', ['256 characters', '255']),
+    (7, 'optional', ['must be a string', 'int']),
+])
+def test_unit_names_refused_with_the_reason(name, suffix, words):
+    problem = systemd_unit_problem(name, suffix)
+    for word in words:
+        assert word in problem
+
+
+def test_unit_name_longest_accepted():
+    assert systemd_unit_problem('v' * 247, 'optional') == ''
+
+
+def test_unit_name_suffix_rule_checked():
+    with pytest.raises(AnsibleFilterError, match='suffix must be one of optional, forbidden'):
+        systemd_unit_problem('vllm', 'maybe')
