@@ -25,7 +25,7 @@ def _runner():
 
 
 gx = _runner()
-SCENARIOS = ['drills', 'fleet', 'newone', 'ollama', 'ollama_install', 'unload', 'vllm']
+SCENARIOS = ['drills', 'fleet', 'newone', 'ollama', 'ollama_install', 'pagecache', 'unload', 'vllm']
 
 
 def _names(plan):
@@ -83,6 +83,7 @@ def test_the_full_plan_has_the_bootstrap_then_two_phases_of_two_lanes():
         ('scenarios', [('memory', ['functional', 'functional-2.21', 'molecule vllm', 'molecule newone']),
                        ('light', ['molecule ollama', 'molecule ollama_install', 'molecule unload',
                                   'molecule drills', 'molecule fleet', 'molecule ollama-2.21'])]),
+        ('alone', [('alone', ['molecule pagecache'])]),
     ]
     bootstrap = plan[0][1][0][1][0]
     assert bootstrap.arg == 'apt venv collections ollama dockerd image pyimage'
@@ -90,6 +91,18 @@ def test_the_full_plan_has_the_bootstrap_then_two_phases_of_two_lanes():
     assert [s.lane for s in steps if s.name == 'molecule newone'] == ['memory']
     assert all(s.core221 == s.name.endswith('-2.21') for s in steps)
     assert {s.phase for s in steps if s.lane == 'light'} == {'scenarios'}
+    # the page cache scenario has its phase to itself, after both lanes of the scenarios
+    assert [(s.phase, s.lane) for s in steps if s.name == 'molecule pagecache'] == [('alone', 'alone')]
+
+
+def test_pagecache_named_with_others_still_runs_alone_after_them():
+    plan = gx.build_plan(gx.parse_args(['molecule', 'pagecache', 'fleet', 'vllm']), skip_bootstrap=True,
+                         discovered=SCENARIOS)
+    assert _names(plan) == [
+        ('scenarios', [('memory', ['molecule vllm']), ('light', ['molecule fleet'])]),
+        ('alone', [('alone', ['molecule pagecache'])]),
+    ]
+    assert 'molecule pagecache' in gx.BUDGETS
 
 
 def test_skipping_the_bootstrap_drops_its_phase_and_the_setup_steps():
