@@ -11,7 +11,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import ModelNameError, parse_model_name
+from ansible_collections.openclaw.gx10.plugins.module_utils._ollama_names import ModelNameError, parse_model_name
 
 _STATES = ('present', 'absent')
 

@@ -23,8 +23,6 @@ through Ansible, and the vLLM gate installed on each host (``vllm.service``'s
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.openclaw.gx10.plugins.module_utils._memgate import (
     BadOption,
     MemoryGate,
@@ -45,12 +43,14 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
     OllamaClient,
     OllamaError,
     OllamaHTTPError,
+    OllamaListenerError,
     OllamaUnreachable,
     model_name,
     normalize_name,
     summarize,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._poll import Deadline, poll
+from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLError, http_url, timeout_seconds
 
 DEFAULTS = dict(
     url='http://127.0.0.1:11434',
@@ -78,21 +78,18 @@ class EvictionFailed(Exception):
         self.result = result
 
 
-def _url_ok(url):
-    scheme, sep, rest = (url or '').partition('://')
-    return bool(sep) and scheme in ('http', 'https') and bool(rest.split('/')[0])
-
-
 class Eviction(object):
     """One eviction run.  ``params`` as in ``DEFAULTS``; the callbacks come from the caller:
 
     ``warn(msg)``; ``run_command(argv) -> (rc, out, err)`` and ``which(name) -> path or None``
     (for ``restart_unit``).  ``run()`` returns the result dict or raises ``EvictionFailed``;
-    invalid options raise ``BadOption`` before anything is done.
+    invalid options raise ``BadOption`` before anything is done. ``listener``: the transport's
+    check of what listens on Ollama's port (the host gate's); an unproven listener fails the run
+    with the check's sentence, nothing asked of it.
     """
 
     def __init__(self, params, warn=None, run_command=None, which=None, check_mode=False, diff=False,
-                 sleep=None, note=None):
+                 sleep=None, note=None, listener=None):
         self.params = dict(DEFAULTS)
         self.params.update(dict((k, v) for k, v in params.items() if v is not None or k in ('models',)))
         self.warn = warn or (lambda msg: None)
@@ -104,12 +101,7 @@ class Eviction(object):
         self.want_diff = diff
         self.poll_kwargs = {'sleep': sleep} if sleep else {}
         self.deadline = Deadline(0)
-        self.client = OllamaClient(
-            url=self.params['url'],
-            headers=self.params['headers'],
-            validate_certs=self.params['validate_certs'],
-            request_timeout=self.params['request_timeout'],
-        )
+        self.client = OllamaClient.from_params(self.params, listener=listener)
         self.result = dict(
             changed=False,
             evicted=[],
@@ -144,6 +136,8 @@ class Eviction(object):
             if unreachable_ok:
                 return None
             self.fail('Ollama is unreachable and on_unreachable=fail: %s' % exc.msg)
+        except OllamaListenerError as exc:
+            self.fail(exc.msg)
         except OllamaError as exc:
             self.fail('Cannot list the resident models: %s' % exc.msg)
 
@@ -156,11 +150,12 @@ class Eviction(object):
     # --------------------------------------------------------------- validation
     def validate(self):
         params = self.params
-        if not _url_ok(params['url']):
-            raise BadOption('url: %r is not an http:// or https:// URL' % (params['url'],))
-        for name in ('wait_timeout', 'request_timeout'):
-            if params[name] is None or params[name] <= 0:
-                raise BadOption('%s: must be a number of seconds greater than 0, got %r' % (name, params[name]))
+        try:
+            http_url(params['url'], 'url')
+            for name in ('wait_timeout', 'request_timeout'):
+                timeout_seconds(params[name], name)
+        except URLError as exc:
+            raise BadOption(str(exc))
         self.memgate = MemoryGate(fraction=params['require_fraction'], available=params['require_available'],
                                   margin=params['margin'], **self.poll_kwargs)
         if not self.memgate.wanted:
@@ -200,6 +195,8 @@ class Eviction(object):
                 return name, None
             except OllamaError as exc:
                 return name, exc
+        # imported here: a run with nothing resident never needs the threads
+        from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(max_workers=min(16, max(1, len(names)))) as pool:
             return dict(pool.map(one, names))
 

@@ -8,7 +8,7 @@
 The module and the metrics exporter on the host (roles/vllm/files/gx10_metrics.py, through the
 gate's loader) read the same figures with this code. ``module`` is anything with ``params`` (the
 module's options), ``get_bin_path(name)`` and ``run_command(argv)`` -> ``(rc, stdout, stderr)``:
-an AnsibleModule, or the exporter's stand-in for one. Standard library and ``requests`` only.
+an AnsibleModule, or the exporter's stand-in for one. Standard library only.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -37,9 +37,9 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLErro
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
     absent_container,
     container_state,
+    VLLMClient,
     kv_cache_usage,
     parse_docker_mem_usage,
-    probe,
     unknown_container,
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_record import (
@@ -53,8 +53,7 @@ def ollama_info(module):
     params = module.params
     result = dict(url=params['ollama_url'], reachable=False, status='error', error=None,
                   version=None, models=[], resident_bytes=0)
-    client = OllamaClient(url=params['ollama_url'], headers=params['headers'],
-                          validate_certs=params['validate_certs'], request_timeout=params['request_timeout'])
+    client = OllamaClient.from_params(params, url='ollama_url')
     try:
         listed = client.ps()
     except OllamaUnreachable as exc:
@@ -174,36 +173,31 @@ def key_listener_problem(module, url):
 
 def vllm_info(module):
     params = module.params
-    common = dict(headers=params['headers'], validate_certs=params['validate_certs'],
-                  timeout=params['request_timeout'])
     url = params['vllm_url']
+    # The API key goes with /v1/models only, through the transport's listener check.
+    client = VLLMClient.from_params(params, url='vllm_url', api_key=params['api_key'],
+                                    listener=lambda: key_listener_problem(module, url))
     result = dict(url=url, container=docker_container(module), health=None, healthy=False, health_error=None,
                   kv_cache_usage=None, version=None, models=None, models_error=None)
-    health = probe(url, '/health', **common)
+    health = client.probe('/health')
     result.update(health=health['outcome'], healthy=health['status'] == 200, health_error=health['error'])
     if health['status'] is None:
         # nothing answers: /metrics and the rest would only repeat the same refusal or timeout
         result['models_error'] = health['error']
         return result
-    metrics = probe(url, '/metrics', **common)
+    metrics = client.probe('/metrics')
     if metrics['status'] == 200:
         result['kv_cache_usage'] = kv_cache_usage(metrics['body'])
-    version = probe(url, '/version', **common)
+    version = client.probe('/version')
     if version['status'] == 200:
         try:
             result['version'] = json.loads(version['body']).get('version')
         except (ValueError, AttributeError):
             pass
-    headers = dict(params['headers'] or {})
-    if params['api_key']:
-        stranger = key_listener_problem(module, url)
-        if stranger:
-            result['models_error'] = 'the API key was not sent: %s' % stranger
-            return result
-        headers['Authorization'] = 'Bearer %s' % params['api_key']
-    models = probe(url, '/v1/models', headers=headers, validate_certs=params['validate_certs'],
-                   timeout=params['request_timeout'])
-    if models['status'] == 200:
+    models = client.probe('/v1/models', keyed=True)
+    if models['outcome'] == 'unproven':
+        result['models_error'] = 'the API key was not sent: %s' % models['error']
+    elif models['status'] == 200:
         try:
             result['models'] = [m.get('id') for m in json.loads(models['body']).get('data') or []]
         except (ValueError, AttributeError):

@@ -4,12 +4,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Base URLs of the local servers (private to openclaw.gx10): one place that knows IPv6 brackets,
-wildcard listen addresses and how Ollama reads OLLAMA_HOST."""
+wildcard listen addresses and how Ollama reads OLLAMA_HOST, and the one check of the modules'
+``url`` and timeout options (``http_url``, ``timeout_seconds``)."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import ipaddress
 import re
 
 try:
@@ -30,9 +30,14 @@ class URLError(ValueError):
     """Raised for a host, port or OLLAMA_HOST that gives no usable URL."""
 
 
+def _ip_address(text):
+    import ipaddress  # only a URL that needs it pays for it
+    return ipaddress.ip_address(u'%s' % text)
+
+
 def _is_ipv6(text):
     try:
-        return ipaddress.ip_address(u'%s' % text).version == 6
+        return _ip_address(text).version == 6
     except ValueError:
         return False
 
@@ -66,6 +71,28 @@ def base_url(host, port, scheme='http', name='host'):
     return '%s://%s:%d' % (scheme, host, _port(port, 'port'))
 
 
+def http_url(url, name='url'):
+    """``url`` when it is an ``http://`` or ``https://`` URL with a host (without a trailing
+    ``/``), else URLError: the check of every module's and the gate's server URL."""
+    text = '' if url is None else str(url)
+    scheme, sep, rest = text.partition('://')
+    if not sep or scheme not in ('http', 'https') or not rest.split('/')[0] or _CONTROL_RE.search(text):
+        raise URLError('%s: %r is not an http:// or https:// URL' % (name, url))
+    return text.rstrip('/')
+
+
+def timeout_seconds(value, name):
+    """``value`` as a float of seconds greater than 0, else URLError (a request or wait timeout)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = None
+    # NaN compares false with everything: not greater than 0
+    if isinstance(value, bool) or seconds is None or not seconds > 0:  # pylint: disable=unnecessary-negation
+        raise URLError('%s: must be a number of seconds greater than 0, got %r' % (name, value))
+    return seconds
+
+
 def local_port(url, name='url'):
     """The TCP port of ``url`` when it points at this host (a loopback or wildcard address, or
     localhost), else None: a port of this host is what a listener check can look at."""
@@ -77,7 +104,7 @@ def local_port(url, name='url'):
     host = (parts.hostname or '').lower()
     if host != 'localhost' and host not in WILDCARD_ADDRESSES:
         try:
-            if not ipaddress.ip_address(u'%s' % host).is_loopback:
+            if not _ip_address(host).is_loopback:
                 return None
         except ValueError:
             return None

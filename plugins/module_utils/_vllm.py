@@ -42,11 +42,15 @@ _SAMPLE_RE = re.compile(
 _LABEL_RE = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
 
 
-def _outcome(method, url, payload=None, headers=None, validate_certs=True, timeout=10.0):
+def _outcome(method, url, payload=None, headers=None, validate_certs=True, timeout=10.0, listener=None):
     result = {'outcome': 'error', 'status': None, 'body': None, 'error': None}
     try:
         response = _http.request(method, url, payload=payload, headers=headers, timeout=timeout,
-                                 validate_certs=validate_certs)
+                                 validate_certs=validate_certs, listener=listener)
+    except _http.UnprovenListener as exc:
+        # nothing was sent: the outcome names who listens instead of our server
+        result.update(outcome='unproven', error=exc.msg)
+        return result
     except _http.Refused:
         result.update(outcome='refused', error='%s %s: connection refused' % (method, url))
         return result
@@ -63,40 +67,40 @@ def _outcome(method, url, payload=None, headers=None, validate_certs=True, timeo
     return result
 
 
-def probe(url, path, headers=None, validate_certs=True, timeout=10.0):
+def probe(url, path, headers=None, validate_certs=True, timeout=10.0, listener=None):
     """``GET url+path`` without raising.
 
     Returns ``{'outcome', 'status', 'body', 'error'}``: ``outcome`` is the HTTP
     status as text (``'200'``, ``'503'``), or ``'refused'`` (nothing listens),
-    ``'timeout'`` (no connection or no answer within ``timeout`` seconds) or
-    ``'error'`` (any other transport failure, described in ``error``).
+    ``'timeout'`` (no connection or no answer within ``timeout`` seconds),
+    ``'unproven'`` (the transport's ``listener`` check did not prove the listener ours:
+    nothing sent, ``error`` names it) or ``'error'`` (any other transport failure,
+    described in ``error``).
     """
-    if not _http.HAS_REQUESTS:
-        return {'outcome': 'error', 'status': None, 'body': None,
-                'error': 'the Python library "requests" is required'}
-    return _outcome('GET', url.rstrip('/') + path, headers=headers, validate_certs=validate_certs, timeout=timeout)
+    return _outcome('GET', url.rstrip('/') + path, headers=headers, validate_certs=validate_certs, timeout=timeout,
+                    listener=listener)
 
 
 def auth_headers(api_key=None, headers=None):
-    """Request headers with vLLM's bearer token when an API key is set."""
+    """Request headers with vLLM's bearer token when an API key is set: sent only through the
+    transport with a ``listener`` check where the server is on this host."""
     result = dict(headers or {})
     if api_key:
         result['Authorization'] = 'Bearer %s' % api_key
     return result
 
 
-def completion(url, model, api_key=None, headers=None, validate_certs=True, timeout=30.0):
+def completion(url, model, api_key=None, headers=None, validate_certs=True, timeout=30.0, listener=None):
     """One real completion (``POST /v1/completions``, ``max_tokens: 1``) without raising.
 
     ``/health`` can stay 200 on a wedged engine; a completion proves the server
-    serves.  Returns ``probe``'s dict plus ``ok`` (a 200 with ``choices``).
+    serves.  Returns ``probe``'s dict plus ``ok`` (a 200 with ``choices``). ``listener``:
+    the transport's check, asked before the request (it carries the API key).
     """
-    if not _http.HAS_REQUESTS:
-        return {'outcome': 'error', 'status': None, 'body': None, 'ok': False,
-                'error': 'the Python library "requests" is required'}
     target = url.rstrip('/') + '/v1/completions'
     result = _outcome('POST', target, payload={'model': model, 'prompt': 'ping', 'max_tokens': 1, 'temperature': 0},
-                      headers=auth_headers(api_key, headers), validate_certs=validate_certs, timeout=timeout)
+                      headers=auth_headers(api_key, headers), validate_certs=validate_certs, timeout=timeout,
+                      listener=listener)
     result['ok'] = False
     if result['status'] == 200:
         try:
@@ -108,6 +112,34 @@ def completion(url, model, api_key=None, headers=None, validate_certs=True, time
         else:
             result['error'] = 'POST %s: HTTP 200 without choices: %r' % (target, (result['body'] or '')[:200])
     return result
+
+
+class VLLMClient(object):
+    """One vLLM server: its URL and the options every probe carries. ``/health``, ``/metrics`` and
+    ``/version`` go without the API key; a ``keyed`` probe carries it (``Authorization: Bearer``),
+    through the transport's ``listener`` check: a key is sent only to a proven listener."""
+
+    def __init__(self, url=DEFAULT_URL, api_key=None, headers=None, validate_certs=True, request_timeout=10.0,
+                 listener=None):
+        self.url = url.rstrip('/')
+        self.api_key, self.headers, self.listener = api_key, headers, listener
+        self.validate_certs, self.request_timeout = validate_certs, request_timeout
+
+    @classmethod
+    def from_params(cls, params, url='url', api_key=None, listener=None):
+        """The client of a module's options: ``params[url]`` and the shared ``headers``,
+        ``validate_certs``, ``request_timeout`` (``_options.HTTP_ARGUMENT_SPEC``)."""
+        return cls(params[url], api_key=api_key, headers=params.get('headers'),
+                   validate_certs=params.get('validate_certs', True),
+                   request_timeout=params.get('request_timeout') or 10.0, listener=listener)
+
+    def probe(self, path, keyed=False):
+        """``probe``'s dict for ``GET url+path``."""
+        if keyed and self.api_key:
+            return probe(self.url, path, headers=auth_headers(self.api_key, self.headers),
+                         validate_certs=self.validate_certs, timeout=self.request_timeout, listener=self.listener)
+        return probe(self.url, path, headers=self.headers, validate_certs=self.validate_certs,
+                     timeout=self.request_timeout)
 
 
 def _unescape(value):
@@ -331,14 +363,24 @@ class ServingWait(object):
             return self.verdict('failed', '/health answers 503: the vLLM engine is dead')
         if health['outcome'] != '200':
             return None
-        stranger = self.listener_check() if self.listener_check is not None else None
-        if stranger:
-            return self.verdict('refused', stranger)
-        done = None
+        # The request that decides goes through the transport's listener check: the completion
+        # (it carries the API key), or without one /health again; a stranger is asked nothing.
         if self.completion_check:
             done = completion(self.base, self.model, api_key=self.api_key, headers=self.headers,
-                              validate_certs=self.validate_certs, timeout=max(self.request_timeout, 30.0))
+                              validate_certs=self.validate_certs, timeout=max(self.request_timeout, 30.0),
+                              listener=self.listener_check)
             state['completion'] = done['outcome']
+        elif self.listener_check is not None:
+            done = probe(self.base, '/health', headers=self.headers, validate_certs=self.validate_certs,
+                         timeout=self.request_timeout, listener=self.listener_check)
+            state['health'] = done['outcome']
+            done['ok'] = done['status'] == 200
+            if done['ok']:
+                done = None
+        else:
+            done = None
+        if done is not None and done['outcome'] == 'unproven':
+            return self.verdict('refused', done['error'])
         self.served = done is None or done['ok']
         if self.served and not (self.unit and self.run):
             return self.verdict('serving', None)

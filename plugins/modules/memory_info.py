@@ -28,7 +28,6 @@ description:
 author:
   - openclaw engineering (@openclaw)
 requirements:
-  - requests
   - Linux (reads C(/proc/meminfo))
   - The C(docker) CLI for the container state (optional; without it the state is V(unknown)).
   - C(nvidia-smi) for the GPU driver version (optional; without it RV(host.gpu_driver) is V(null)).
@@ -395,12 +394,9 @@ restart_fit:
       version_added: 0.2.0
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
-from urllib.parse import urlparse
 
-from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
+from ansible_collections.openclaw.gx10.plugins.module_utils._options import GX10Module
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     MeminfoError,
     SizeError,
@@ -420,8 +416,8 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._memory_info import 
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(dict(
+    client = GX10Module(
+        dict(
             ollama_url=dict(type='str', default='http://127.0.0.1:11434'),
             vllm_url=dict(type='str', default='http://127.0.0.1:8000'),
             vllm_container_name=dict(type='str', default='vllm'),
@@ -431,35 +427,26 @@ def main():
             kv_cache_memory=dict(type='str'),
             model=dict(type='str'),
             hf_cache_dir=dict(type='str', default='/root/.cache/huggingface'),
-        ), margin=True),
+        ), margin=True, urls=('ollama_url', 'vllm_url'),
         supports_check_mode=True,
     )
-    params = module.params
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    for name in ('ollama_url', 'vllm_url'):
-        parsed = urlparse(params[name] or '')
-        if parsed.scheme not in ('http', 'https') or not parsed.netloc:
-            module.fail_json(msg='%s: %r is not an http:// or https:// URL' % (name, params[name]))
-    if params['request_timeout'] is None or params['request_timeout'] <= 0:
-        module.fail_json(msg='request_timeout: must be a number of seconds greater than 0, got %r'
-                         % (params['request_timeout'],))
+    module, params = client.module, client.params
     try:
         fraction = parse_utilization(params['gpu_memory_utilization'])
     except UtilizationError as exc:
-        module.fail_json(msg=to_native(exc))
+        client.fail(to_native(exc))
     try:
         margin = parse_size(params['margin'], 'margin')
         kv_bytes = parse_size(params['kv_cache_memory'], 'kv_cache_memory') if params['kv_cache_memory'] else 0
     except SizeError as exc:
-        module.fail_json(msg=to_native(exc))
+        client.fail(to_native(exc))
 
     ollama = ollama_info(module)
     vllm = vllm_info(module)
     try:
         memory = snapshot()
     except MeminfoError as exc:
-        module.fail_json(msg='Cannot read the memory figures: %s' % to_native(exc), ollama=ollama, vllm=vllm)
+        client.fail('Cannot read the memory figures: %s' % to_native(exc), ollama=ollama, vllm=vllm)
     fit = restart_fit(memory, ollama, vllm, fraction, margin)
     if kv_bytes:
         fit['kv_cache'] = kv_cache_fit(memory['total'], fraction, kv_bytes,

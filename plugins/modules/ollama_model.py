@@ -35,8 +35,6 @@ description:
     M(openclaw.gx10.ollama_unload) does); a model deleted while loaded could not be evicted later.
 author:
   - openclaw engineering (@openclaw)
-requirements:
-  - requests
 attributes:
   check_mode:
     description: Reports what would be pulled, updated or removed; changes nothing. With O(update=true) the registry is asked (read-only).
@@ -224,24 +222,22 @@ elapsed:
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
-from urllib.parse import urlparse
 
 from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    ModelNameError,
     OllamaError,
     OllamaHTTPError,
     OllamaPullError,
-    OllamaStoreClient,
     OllamaUnreachable,
     fetch_manifest,
-    manifest_digests,
     model_name,
+)
+from ansible_collections.openclaw.gx10.plugins.module_utils._ollama_names import (
+    ModelNameError,
+    manifest_digests,
     parse_model_name,
 )
+from ansible_collections.openclaw.gx10.plugins.module_utils._options import GX10Module
 
 POLL_START = 0.005
 POLL_MAX = 0.25
@@ -254,36 +250,26 @@ def _hex(digest):
 
 class ModelManager(object):
 
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
+    def __init__(self, gx10):
+        self.gx10 = gx10
+        self.module = gx10.module
+        self.params = gx10.params
         self.started = time.time()
-        self.client = OllamaStoreClient(
-            url=self.params['url'],
-            headers=self.params['headers'],
-            validate_certs=self.params['validate_certs'],
-            request_timeout=self.params['request_timeout'],
-        )
+        self.client = gx10.ollama_client()
         self.result = dict(changed=False, models=[], pulled=[], removed=[], failed_models=[], elapsed=0.0)
 
     def finish(self, failed_msg=None, **extra):
         self.result['elapsed'] = round(time.time() - self.started, 3)
         self.result.update(extra)
         if failed_msg:
-            self.module.fail_json(msg=failed_msg, **self.result)
+            self.gx10.fail(failed_msg, **self.result)
         self.module.exit_json(**self.result)
 
     # --------------------------------------------------------------- validation
     def validate(self):
         params = self.params
-        parsed = urlparse(params['url'] or '')
-        if parsed.scheme not in ('http', 'https') or not parsed.netloc:
-            self.module.fail_json(msg='url: %r is not an http:// or https:// URL' % (params['url'],))
-        for key in ('pull_timeout', 'request_timeout'):
-            if params[key] is None or params[key] <= 0:
-                self.module.fail_json(msg='%s: must be a number of seconds greater than 0, got %r' % (key, params[key]))
         if params['update'] and params['state'] == 'absent':
-            self.module.fail_json(msg='update: only applies to state=present')
+            self.gx10.fail('update: only applies to state=present')
         wanted = []
         bad = []
         seen = set()
@@ -299,9 +285,9 @@ class ModelManager(object):
             seen.add(key)
             wanted.append((raw, parsed_name['display']))
         if bad:
-            self.module.fail_json(msg='name: %s. Use [host/][namespace/]model[:tag], e.g. qwen3:32b.' % '; '.join(bad))
+            self.gx10.fail('name: %s. Use [host/][namespace/]model[:tag], e.g. qwen3:32b.' % '; '.join(bad))
         if not wanted:
-            self.module.fail_json(msg='name: give at least one model name')
+            self.gx10.fail('name: give at least one model name')
         return wanted
 
     # -------------------------------------------------------------------- state
@@ -493,23 +479,21 @@ class ModelManager(object):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
+    # url, request_timeout, validate_certs and headers are the shared options (_options), documented
+    # here in this module's own words (headers are not sent to the registry).
+    gx10 = GX10Module(
+        dict(
             name=dict(type='list', elements='str', required=True),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             update=dict(type='bool', default=False),
             insecure=dict(type='bool', default=False),
             pull_timeout=dict(type='float', default=3600),
             url=dict(type='str', default='http://127.0.0.1:11434'),
-            request_timeout=dict(type='float', default=30),
-            validate_certs=dict(type='bool', default=True),
-            headers=dict(type='dict', no_log=True),
         ),
+        timeouts=('pull_timeout', 'request_timeout'),
         supports_check_mode=True,
     )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    ModelManager(module).run()
+    ModelManager(gx10).run()
 
 
 if __name__ == '__main__':

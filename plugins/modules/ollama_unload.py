@@ -37,7 +37,6 @@ description:
 author:
   - openclaw engineering (@openclaw)
 requirements:
-  - requests
   - Linux (for the memory gate; reads C(/proc/meminfo))
 attributes:
   check_mode:
@@ -306,23 +305,17 @@ elapsed:
   sample: 0.412
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.openclaw.gx10.plugins.module_utils._evict import (
     BadOption,
     Eviction,
     EvictionFailed,
 )
-from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-)
-from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
+from ansible_collections.openclaw.gx10.plugins.module_utils._options import GX10Module
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(dict(
+    client = GX10Module(
+        dict(
             url=dict(type='str', default='http://127.0.0.1:11434'),
             models=dict(type='list', elements='str'),
             wait=dict(type='bool', default=True),
@@ -332,21 +325,20 @@ def main():
             require_available=dict(type='str'),
             require_fraction=dict(type='float'),
             drop_caches=dict(type='bool', default=False),
-        ), margin=True),
+        ), margin=True, timeouts=('wait_timeout', 'request_timeout'),
         mutually_exclusive=[('require_available', 'require_fraction')],
         supports_check_mode=True,
     )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    module = client.module
     # The eviction itself lives in module_utils/_evict.py: the vLLM gate on each host runs the same code.
     eviction = Eviction(module.params, warn=module.warn, run_command=module.run_command,
                         which=module.get_bin_path, check_mode=module.check_mode, diff=module._diff)
     try:
         result = eviction.run()
     except BadOption as exc:
-        module.fail_json(msg=str(exc))
+        client.fail(str(exc))
     except EvictionFailed as exc:
-        module.fail_json(msg=exc.msg, **exc.result)
+        client.fail(exc.msg, **exc.result)
     module.exit_json(**result)
 
 

@@ -27,8 +27,6 @@ description:
   - The same wait runs on each host as C(ExecStartPost) of C(vllm.service) (role P(openclaw.gx10.vllm#role)).
 author:
   - openclaw engineering (@openclaw)
-requirements:
-  - requests
 options:
   url:
     description:
@@ -187,10 +185,7 @@ logs:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.openclaw.gx10.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.openclaw.gx10.plugins.module_utils._options import argument_spec
+from ansible_collections.openclaw.gx10.plugins.module_utils._options import GX10Module
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_record import (
     ContainerSettingsError,
     own_listener_check,
@@ -198,7 +193,6 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_record import 
 )
 from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
     kv_cache_usage,
-    probe,
     recent_logs,
     unit_state,
     wait_serving,
@@ -206,8 +200,8 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import (
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(dict(
+    client = GX10Module(
+        dict(
             url=dict(type='str', default='http://127.0.0.1:8000'),
             model=dict(type='str'),
             api_key=dict(type='str', no_log=True),
@@ -220,16 +214,11 @@ def main():
             restart=dict(type='bool', default=False),
             log_lines=dict(type='int', default=40),
             from_container=dict(type='bool', default=False),
-        )),
+        ), timeouts=('timeout', 'request_timeout'),
         required_if=[('restart', True, ('unit',)), ('from_container', True, ('container',))],
         supports_check_mode=True,
     )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-    params = module.params
-    for name in ('timeout', 'request_timeout'):
-        if params[name] <= 0:
-            module.fail_json(msg='%s: must be a number of seconds greater than 0, got %r' % (name, params[name]))
+    module, params = client.module, client.params
 
     def run(argv):
         return module.run_command(argv)
@@ -239,13 +228,13 @@ def main():
         try:
             settings = read_container_settings(run, params['container'])
         except ContainerSettingsError as exc:
-            module.fail_json(msg='from_container: %s' % exc, changed=False)
+            client.fail('from_container: %s' % exc, changed=False)
         if settings['api_key']:
             module.no_log_values.add(settings['api_key'])
         params.update(url=settings['vllm_url'], model=settings['served_model_name'], api_key=settings['api_key'])
         listener_check = own_listener_check(run, params['container'], settings)
     if params['completion'] and not params['model']:
-        module.fail_json(msg='model: required with completion=true (the completion proves vLLM serves)')
+        client.fail('model: required with completion=true (the completion proves vLLM serves)')
 
     previous = params['previous_invocation']
     if params['restart']:
@@ -257,8 +246,8 @@ def main():
         run(['systemctl', 'reset-failed', params['unit']])  # the start limit is for crash loops
         rc, out, err = run(['systemctl', 'restart', '--no-block', params['unit']])
         if rc != 0:
-            module.fail_json(msg='systemctl restart --no-block %s failed (rc=%d): %s'
-                             % (params['unit'], rc, (err or out).strip()), changed=False, restarted=False)
+            client.fail('systemctl restart --no-block %s failed (rc=%d): %s'
+                        % (params['unit'], rc, (err or out).strip()), changed=False, restarted=False)
 
     result = wait_serving(
         params['url'], params['timeout'], model=params['model'], api_key=params['api_key'],
@@ -273,14 +262,13 @@ def main():
     if not params['unit']:
         result.pop('unit')
     if result['serving']:
-        metrics = probe(params['url'], '/metrics', headers=params['headers'],
-                        validate_certs=params['validate_certs'], timeout=params['request_timeout'])
+        metrics = client.vllm_client().probe('/metrics')
         if metrics['outcome'] == '200':
             result['kv_cache_usage'] = kv_cache_usage(metrics['body'])
         module.exit_json(**result)
     result['logs'] = recent_logs(run, unit=params['unit'], container=params['container'],
                                  lines=params['log_lines'])
-    module.fail_json(msg=result['reason'], **result)
+    client.fail(result['reason'], **result)
 
 
 if __name__ == '__main__':

@@ -88,7 +88,7 @@ try:
     runpy.run_path(sys.argv[0], run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-print("gx10-imported: requests=%s" % ("requests" in sys.modules), flush=True)
+print("gx10-imported: http=%s" % ("http.client" in sys.modules), flush=True)
 sys.exit(code)
 """
 
@@ -97,7 +97,7 @@ def gate(script, bindir, cfg, step, *args, active=False, job="", start_fails=Fal
     env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), GX10_FAKE_JOB=job,
                GX10_FAKE_START_FAILS="1" if start_fails else "0",
                GX10_FAKE_LOG=str(bindir / "systemctl.log"), GX10_FAKE_ACTIVE="1" if active else "0")
-    # the host's own python3, without this venv's site-packages on the path (requests apart)
+    # the host's own python3, without this venv's site-packages on the path
     proc = subprocess.run([sys.executable, "-I", "-c", WHICH_IMPORTS, str(script), str(cfg), step, *args], env=env,
                           capture_output=True, text=True, timeout=180, check=False)
     return proc.returncode, proc.stdout + proc.stderr
@@ -172,7 +172,7 @@ def test_hold_stops_ollama_after_the_eviction_and_release_starts_it_once(tmp_pat
     # stop); what it held is named in the journal.
     assert "vllm-gate: evicted tiny-b:latest (" in out and "with ollama stopped" in out, out
     assert "holding ollama stopped" in out, out
-    assert "gx10-imported: requests=True" in out, out  # listing what it held is HTTP
+    assert "gx10-imported: http=True" in out, out  # listing what it held is HTTP
     assert "stop ollama" in calls(bindir)
     assert (tmp_path / "run" / "vllm.ollama-held").exists()
     rc, out = gate(script, bindir, cfg, "release")
@@ -198,12 +198,12 @@ def test_ansible_holds_before_the_restart_and_the_restart_keeps_it_held(tmp_path
     rc, out = gate(script, bindir, cfg, "release", job="restart")
     assert rc == 0 and "keeping ollama held: vllm.service restarts" in out, out
     assert "start --no-block ollama" not in calls(bindir)
-    assert "gx10-imported: requests=False" in out, out
-    # the start half: held and stopped, so the memory gate only, without requests
+    assert "gx10-imported: http=False" in out, out
+    # the start half: held and stopped, so the memory gate only, without the HTTP stack
     rc, out = gate(script, bindir, cfg, "pre", active=False)
     assert rc == 0, out
     assert "held before this start, nothing to evict" in out and "memory gate passed" in out, out
-    assert "gx10-imported: requests=False" in out, out
+    assert "gx10-imported: http=False" in out, out
     assert calls(bindir).count("stop ollama") == 1
     # a plain stop (its job is a stop) or a crash (no job) releases
     rc, out = gate(script, bindir, cfg, "release", job="stop")

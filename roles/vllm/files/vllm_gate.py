@@ -84,7 +84,7 @@ _finder = None
 
 # The collection's module_utils are imported by the steps that use them, not here: the release
 # runs inside every restart's downtime (ExecStopPost, between the old vLLM and the new one) and
-# needs none of them, and importing requests alone takes 0.13-0.2 s on a lab host (measured).
+# needs none of them, and importing the HTTP stack took 0.13-0.2 s on a lab host (measured, with requests).
 def lib(name):
     global _finder  # pylint: disable=global-statement
     if _finder is None:
@@ -133,7 +133,7 @@ def held_marker(cfg):
     return os.path.join(cfg['run_dir'], '%s.ollama-held' % cfg['container'])
 
 
-def evict(cfg, requirement):
+def evict(cfg, requirement, listener=None):
     params = dict(url=cfg['ollama_url'], wait=True, wait_timeout=float(cfg['unload_timeout']),
                   on_unreachable='ok', request_timeout=10.0)
     if cfg.get('ollama_service') and unit_loaded(cfg['ollama_service']):
@@ -142,7 +142,7 @@ def evict(cfg, requirement):
         # drop_caches: MemFree must reach the requirement too, the page cache dropped only as far as needed
         params.update(require_fraction=float(cfg['gpu_memory_utilization']), margin=cfg['margin'], drop_caches=True)
     eviction = lib('_evict').Eviction(params, warn=lambda m: say('warning: %s' % m), run_command=run, which=which,
-                                      note=say)
+                                      note=say, listener=listener)
     result = eviction.run()
     if result['memory'].get('caches_dropped'):
         pagecache_record(cfg)('pagecache_drop', source='gate', msg=result['memory']['pagecache']['msg'])
@@ -307,14 +307,11 @@ def pre(cfg):
     try:
         if holding:
             hold(cfg)
-        stranger = ollama_stranger(cfg)
-        if stranger:
-            say('REFUSED: %s' % stranger)
-            event(cfg, 'refusal', stranger)
-            return 1
         # The same eviction and memory gate as openclaw.gx10.ollama_unload (a held Ollama refuses
-        # connections: it holds nothing, and only the memory gate is left).
-        result = evict(cfg, requirement=True)
+        # connections: it holds nothing, and only the memory gate is left). Its client asks the
+        # listener check before its first request (the transport's option): a stranger's model
+        # list decides nothing, and the refusal names it.
+        result = evict(cfg, requirement=True, listener=lib('_http').proven_once(lambda: ollama_stranger(cfg)))
         for model in result['evicted']:
             say('evicted %s (%s)' % (model['name'], format_bytes(model['size'])))
             event(cfg, 'eviction', '%s (%s)' % (model['name'], format_bytes(model['size'])))
@@ -380,6 +377,7 @@ def post(cfg):
         result = lib('_vllm').wait_serving(cfg['vllm_url'], float(cfg['health_timeout']),
                                            model=cfg['served_model_name'], api_key=cfg.get('api_key') or None,
                                            container=cfg['container'], run=run,
+                                           # the transport's listener option for the requests that decide
                                            listener_check=lib('_vllm_record').own_listener_check(
                                                run, cfg['container'], cfg))
     finally:

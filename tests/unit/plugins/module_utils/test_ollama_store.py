@@ -11,7 +11,7 @@ import json
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.openclaw.gx10.plugins.module_utils._ollama import (
+from ansible_collections.openclaw.gx10.plugins.module_utils._ollama_names import (
     ModelNameError, manifest_digests, manifest_url, parse_model_name, same_model_name,
 )
 from ansible_collections.openclaw.gx10.plugins.filter.ollama_models import ollama_model_specs
