@@ -19,6 +19,19 @@ OLLAMA = "http://127.0.0.1:11434"
 VLLM = "http://127.0.0.1:8000"
 GIB = 1 << 30
 MIB = 1 << 20
+# Inside a target, outside the playbook: vLLM's /health, one sample per line "SENT CODE" (SENT: when
+# the request went out), until the stop file $1 exists (or 600 s). A stopped vLLM refuses the
+# connection at once, so a long max-time loses no "down": it only keeps a slow answer on a loaded
+# machine from being recorded as one. Run as `sh -c HEALTH_SAMPLER sampler STOPFILE`.
+HEALTH_SAMPLER = r"""
+stop=$1; end=$(( $(date +%s) + 600 ))
+while [ ! -e "$stop" ] && [ "$(date +%s)" -lt "$end" ]; do
+    sent=$(date +%s.%N)
+    code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health)
+    echo "$sent $code"
+    sleep 0.1
+done
+"""
 
 
 def inventory():

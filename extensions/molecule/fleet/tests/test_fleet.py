@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import testinfra
-from gx10_testinfra import OLLAMA, health, inspect, inventory, meminfo, play, wait_for
+from gx10_testinfra import HEALTH_SAMPLER, OLLAMA, health, inspect, inventory, meminfo, play, wait_for
 from gx10_testinfra import ollama as shared_ollama
 
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -212,20 +212,6 @@ def test_report_writes_json_and_node_exporter_metrics():
         assert samples["openclaw_gx10_vllm_healthy"] == 1 and samples["openclaw_gx10_vllm_restart_fits"] == 1
         assert samples["openclaw_gx10_ollama_resident_bytes"] == entry["ollama_resident_bytes"]
         assert "openclaw_gx10_versions_info" in samples
-
-
-# A stopped vLLM refuses the connection at once, so a long max-time loses no "down": it only keeps
-# a slow answer on a loaded machine (two lanes on 2 cores) from being recorded as one. The sample
-# is stamped when its request was sent.
-HEALTH_SAMPLER = r"""
-stop=$1; end=$(( $(date +%s) + 600 ))
-while [ ! -e "$stop" ] && [ "$(date +%s)" -lt "$end" ]; do
-    sent=$(date +%s.%N)
-    code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health)
-    echo "$sent $code"
-    sleep 0.1
-done
-"""
 
 
 def down_intervals(samples):
