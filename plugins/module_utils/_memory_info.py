@@ -46,6 +46,7 @@ from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_record import 
     ContainerSettingsError,
     container_addresses,
     container_settings,
+    docker_inspect,
 )
 
 
@@ -110,13 +111,22 @@ def host_info(module):
     return result
 
 
-def docker_container(module):
-    name = module.params['vllm_container_name']
+def docker_run(module):
+    """The docker CLI as the rest of the collection runs it, ``run(['docker', ...]) -> (rc,
+    stdout, stderr)``, through the module's ``run_command`` and the CLI's path; None when it is
+    not installed."""
     docker = module.get_bin_path('docker')
     if not docker:
+        return None
+    return lambda argv: module.run_command([docker] + list(argv[1:]))
+
+
+def docker_container(module, run):
+    name = module.params['vllm_container_name']
+    if run is None:
         return dict(unknown_container(name), memory_usage=None, image_id=None, image_digests=None,
                     error='the docker CLI is not installed')
-    rc, out, err = module.run_command([docker, 'inspect', '--type', 'container', name])
+    rc, out, err = docker_inspect(run, name)
     if rc != 0:
         text = (err or out or '').strip()
         if 'no such' in text.lower():
@@ -132,14 +142,14 @@ def docker_container(module):
     image_id = _inspected_image_id(out)
     if image_id:
         state['image_id'] = image_id
-        rc, digests, err = module.run_command([docker, 'image', 'inspect', '--format', '{{json .RepoDigests}}', image_id])
+        rc, digests, err = run(['docker', 'image', 'inspect', '--format', '{{json .RepoDigests}}', image_id])
         if rc == 0:
             try:
                 state['image_digests'] = sorted(json.loads(digests) or [])
             except (ValueError, TypeError):
                 pass
     if state['running']:
-        rc, out, err = module.run_command([docker, 'stats', '--no-stream', '--format', '{{.MemUsage}}', name])
+        rc, out, err = run(['docker', 'stats', '--no-stream', '--format', '{{.MemUsage}}', name])
         if rc == 0:
             state['memory_usage'] = parse_docker_mem_usage(out)
         if state['memory_usage'] is None:
@@ -147,7 +157,7 @@ def docker_container(module):
     return state
 
 
-def key_listener_problem(module, url):
+def key_listener_problem(module, url, run):
     """Why the API key must not go to what listens on ``url``, or None. On this host the listener
     must be docker's proxy for the vLLM container (or nothing: NAT): while vLLM is stopped any
     local user can bind its port. A URL of another host is not this host's to check."""
@@ -158,10 +168,9 @@ def key_listener_problem(module, url):
     if port is None:
         return None
     name = module.params['vllm_container_name']
-    docker = module.get_bin_path('docker')
-    if not docker:
+    if run is None:
         return 'the docker CLI is not installed, so the listener on port %s cannot be proved to be container %s' % (port, name)
-    rc, out, err = module.run_command([docker, 'inspect', '--type', 'container', name])
+    rc, out, err = docker_inspect(run, name)
     addresses, container_port = [], port
     if rc == 0:
         try:
@@ -174,10 +183,11 @@ def key_listener_problem(module, url):
 def vllm_info(module):
     params = module.params
     url = params['vllm_url']
+    run = docker_run(module)
     # The API key goes with /v1/models only, through the transport's listener check.
     client = VLLMClient.from_params(params, url='vllm_url', api_key=params['api_key'],
-                                    listener=lambda: key_listener_problem(module, url))
-    result = dict(url=url, container=docker_container(module), health=None, healthy=False, health_error=None,
+                                    listener=lambda: key_listener_problem(module, url, run))
+    result = dict(url=url, container=docker_container(module, run), health=None, healthy=False, health_error=None,
                   kv_cache_usage=None, version=None, models=None, models_error=None)
     health = client.probe('/health')
     result.update(health=health['outcome'], healthy=health['status'] == 200, health_error=health['error'])

@@ -25,6 +25,7 @@ from time import monotonic as _monotonic
 
 from ansible_collections.openclaw.gx10.plugins.module_utils import _http
 from ansible_collections.openclaw.gx10.plugins.module_utils._poll import SLOW_MAX, SLOW_START, poll
+from ansible_collections.openclaw.gx10.plugins.module_utils._vllm_record import docker_inspect
 from ansible_collections.openclaw.gx10.plugins.module_utils._memory import (
     SizeError,
     parse_size,
@@ -243,7 +244,7 @@ def inspect_container(run, name):
     An absent container is ``absent_container``; a docker that does not answer raises
     ``DockerUnavailable``, so a waiter can tell "gone" from "cannot tell".
     """
-    rc, out, err = run(['docker', 'inspect', '--type', 'container', name])
+    rc, out, err = docker_inspect(run, name)
     if rc != 0:
         text = (err or out or '').strip()
         if 'No such' in text:

@@ -118,13 +118,19 @@ def container_addresses(inspect_output):
     return found
 
 
+def docker_inspect(run, name):
+    """The one ``docker inspect`` of a container: ``run(argv) -> (rc, stdout, stderr)``, where
+    ``argv[0]`` is ``docker`` (a module's ``run`` puts the CLI's path there: ``_memory_info.docker_run``)."""
+    return run(['docker', 'inspect', '--type', 'container', name])
+
+
 def own_listener_check(run, name, settings, proc='/proc'):
     """A check for ``_vllm.wait_serving``: None while the listener on the container's host port is
     docker's proxy for THIS container (or none: NAT), else the sentence naming who holds it. Run
     before every request that decides: the completion carries the API key, and a stranger's answer
     must not make a start look healthy."""
     def check():
-        rc, out, err = run(['docker', 'inspect', '--type', 'container', name])
+        rc, out, err = docker_inspect(run, name)
         addresses = container_addresses(out) if rc == 0 else []
         return container_listener_problem(settings['host_port'], name, addresses, settings['port'], proc=proc)
     return check
@@ -132,7 +138,7 @@ def own_listener_check(run, name, settings, proc='/proc'):
 
 def read_container_settings(run, name):
     """``container_settings`` through ``run(argv) -> (rc, stdout, stderr)``."""
-    rc, out, err = run(['docker', 'inspect', '--type', 'container', name])
+    rc, out, err = docker_inspect(run, name)
     if rc != 0:
         raise ContainerSettingsError('docker inspect %s failed (rc=%d): %s' % (name, rc, (err or out).strip()))
     return container_settings(out, name)
