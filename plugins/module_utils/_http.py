@@ -201,16 +201,18 @@ class _Exchange(object):
     def open(self):
         import http.client
         parts = self.parts
+        # the port always given: http.client would read a bare IPv6 address's last group as one
+        port = parts.port or (443 if parts.scheme == 'https' else 80)
         if parts.scheme == 'https':
             import ssl
             context = ssl.create_default_context()
             if not self.validate_certs:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
-            self.conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.connect_timeout,
+            self.conn = http.client.HTTPSConnection(parts.hostname, port, timeout=self.connect_timeout,
                                                     context=context)
         else:
-            self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.connect_timeout)
+            self.conn = http.client.HTTPConnection(parts.hostname, port, timeout=self.connect_timeout)
         try:
             self.conn.connect()
         except Exception as exc:  # pylint: disable=broad-except

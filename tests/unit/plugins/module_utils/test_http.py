@@ -255,3 +255,18 @@ def test_redirects_are_followed_only_when_asked(server):
     server.reply = reply
     assert _http.request('GET', server.url + '/old').status == 307
     assert _http.request('GET', server.url + '/old', redirects=3).json() == {'path': '/new'}
+
+
+def test_an_ipv6_url_without_a_port_connects_to_port_80_of_that_address(monkeypatch):
+    """``http://[::1]/``: the port is 80, not the address's last group (http.client would read ``::`` port 1)."""
+    import http.client
+    made = []
+
+    class Recording(http.client.HTTPConnection):
+        def connect(self):
+            made.append((self.host, self.port))
+            raise ConnectionRefusedError()
+    monkeypatch.setattr(http.client, 'HTTPConnection', Recording)
+    with pytest.raises(_http.Refused):
+        _http.request('GET', 'http://[::1]/x', timeout=5)
+    assert made == [('::1', 80)]
