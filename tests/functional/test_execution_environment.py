@@ -62,7 +62,7 @@ def test_context_holds_the_collection_and_its_requirements(context):
     for dependency in galaxy.get('dependencies') or {}:
         assert dependency in names, (dependency, names)
     python = (build / 'requirements.txt').read_text().split()
-    # The modules import requests; community.docker's modules need the docker SDK.
+    # community.docker's modules need requests and the docker SDK (this collection's: the standard library).
     assert any(p.startswith('requests') for p in python), python
     assert any(p.startswith('docker') for p in python), python
     containerfile = (context['work'] / 'context' / 'Containerfile').read_text()
