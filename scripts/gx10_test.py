@@ -113,7 +113,8 @@ SCENARIO_LANES = {
     # It fills this machine's page cache by gigabytes and drops it (drop_caches is not per
     # container): MemFree moves by gigabytes for every process here. Beside the memory lane it
     # would break the tight MemAvailable readings; beside the light lane, fleet's verify compares
-    # memory_info's MemFree with /proc/meminfo read just before and after it. At the end of the
+    # memory_info's MemFree with /proc/meminfo read just before and after it, within 1 GiB, while
+    # a fill or a drop here moves MemFree by 4-5 GiB at once (measured 2026-12-03). At the end of the
     # memory lane it would be alone only while that lane outlasts the light one (1880 s against
     # 1361 s in the last CI, no guarantee), so it gets a phase of its own after both: the same
     # wall time while the memory lane is the longer, and alone always.
