@@ -141,8 +141,17 @@ def test_unknown_and_removed_flags_rejected_like_vllm(flag):
     assert "vllm: error: unrecognized arguments: %s" % flag in result.stderr.splitlines()
 
 
+def test_max_num_seqs_below_one_fails_the_start():
+    # the parser takes it, vLLM's SchedulerConfig (ge=1) refuses it when the engine's config is
+    # built: a change preflight passes and the start refuses (the Molecule rollback tests)
+    result = run(["org/m", "--max-num-seqs", "0"])
+    assert result.returncode == 1
+    assert ("  Input should be greater than or equal to 1 [type=greater_than_equal, input_value=0, "
+            "input_type=int]") in result.stderr.splitlines(), result.stderr
+    assert "max_num_seqs" in result.stderr.splitlines()
+
+
 @pytest.mark.parametrize("args,message", [
-    # the Molecule rollback tests need a start vLLM refuses after preflight passed it
     (["--max-num-seqs", "many"], "vllm serve: error: argument --max-num-seqs: invalid int value: 'many'"),
     (["--max-num-batched-tokens", "lots"],
      "vllm serve: error: argument --max-num-batched-tokens: invalid human_readable_int value: 'lots'"),
@@ -150,11 +159,14 @@ def test_unknown_and_removed_flags_rejected_like_vllm(flag):
     (["--enable-prefix-caching=yes"], "vllm serve: error: argument --enable-prefix-caching/--no-enable-prefix-caching: "
                                       "ignored explicit argument 'yes'"),
     (["--swap-space", "4"], "vllm: error: unrecognized arguments: --swap-space 4"),
+    (["--cpu-offload-gb", "ten"], "vllm serve: error: argument --cpu-offload-gb: invalid float value: 'ten'"),
+    (["--hf-overrides", "{bad}"], "vllm serve: error: argument --hf-overrides: Value {bad} cannot be converted "
+                                  "to <function loads at 0x"),
 ])
 def test_refused_as_vllm_0_32_refuses(args, message):
     result = run(["org/m"] + args)
     assert result.returncode == 2
-    assert message in result.stderr.splitlines(), result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith(message)], result.stderr
 
 
 def test_agent_flags_accepted():
@@ -171,7 +183,11 @@ def test_agent_flags_accepted():
 def test_parses_with_the_0_32_0_table():
     module = standin_module()
     assert module.PARSER_RELEASE == (0, 32, 0)
-    assert module.SERVE_OPTIONS is module.VLLM_FLAGS.SERVE_0_32_0
+    assert module.SERVE_OPTIONS is dict(module.VLLM_FLAGS.RELEASES)[(0, 32, 0)]
+    # every option whose kind the table module converts has that converter
+    assert module.VALUE_TYPES["--max-num-seqs"] is int
+    assert module.VALUE_TYPES["--max-num-batched-tokens"] is module.VLLM_FLAGS.human_readable_int
+    assert "--compilation-config" not in module.VALUE_TYPES  # config: vLLM's classes check it, not the parser
     row = [r for r in module.SERVE_OPTIONS if r[0] == "--kv-cache-dtype"][0]
     assert sorted(row[3]) == sorted(module.CACHE_DTYPES)
 

