@@ -17,8 +17,8 @@ GIB = 1024 ** 3
 
 
 def test_filters_registered():
-    assert set(FilterModule().filters()) == {'size_bytes', 'utilization', 'fraction_bytes', 'base_url', 'ollama_url',
-                                            'systemd_unit_problem'}
+    assert set(FilterModule().filters()) == {
+        'size_bytes', 'utilization', 'fraction_bytes', 'base_url', 'ollama_url', 'systemd_unit_problem'}
 
 
 # The sizes on which the role's old regex + human_to_bytes and the modules' parse_size disagreed.
