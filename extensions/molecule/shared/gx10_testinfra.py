@@ -14,6 +14,15 @@ import tempfile
 import time
 from pathlib import Path
 
+# The change of configuration that fails at start, after the gate stopped what served: the
+# rollback path. vLLM's parser and the role's preflight accept it (an int where an int goes);
+# vLLM refuses it when it builds the engine's config (max_num_seqs >= 1) and exits with 1, and the
+# stand-in does the same with vLLM's message (tests/contract/test_contract_standin_parser.py).
+BAD_VALUE = ["--max-num-seqs", "0"]
+BAD_VALUE_ERROR = "Input should be greater than or equal to 1 [type=greater_than_equal, input_value=0, input_type=int]"
+BAD_VALUE_EXIT = 1
+
+
 REPO = Path(__file__).resolve().parents[3]
 OLLAMA = "http://127.0.0.1:11434"
 VLLM = "http://127.0.0.1:8000"

@@ -155,11 +155,14 @@ def pagecache_record(cfg):
 
 
 def resident(cfg):
-    """What Ollama lists in /api/ps now (best effort: only for the journal)."""
+    """What Ollama lists in /api/ps now (best effort: only for the journal). Asked through the
+    listener check like the eviction: a stranger on the port is asked nothing (the eviction that
+    follows refuses the start, naming it)."""
     ollama = lib('_ollama')
     try:
         return [(ollama.model_name(m), int(m.get('size') or 0))
-                for m in ollama.OllamaClient(url=cfg['ollama_url'], request_timeout=10).ps()]
+                for m in ollama.OllamaClient(url=cfg['ollama_url'], request_timeout=10,
+                                             listener=lib('_http').proven_once(lambda: ollama_stranger(cfg))).ps()]
     except ollama.OllamaError:
         return []
 

@@ -16,12 +16,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gx10_testinfra import health, inspect, ollama_up, play, play_cmd, serves, wait_for
+from gx10_testinfra import BAD_VALUE, BAD_VALUE_ERROR, health, inspect, ollama_up, play, play_cmd, serves, wait_for
 
-# A flag the role's preflight lets through (it checks names, counts and choices, not types) and
-# vLLM's parser refuses at start, after the gate stopped what served: the rollback path.
-BAD_VALUE = ["--max-num-seqs", "many"]
-BAD_VALUE_ERROR = "argument --max-num-seqs: invalid int value: 'many'"
 
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[2]
@@ -99,7 +95,7 @@ def test_221_failed_change_rolls_back(host, core221, tmp_path):
     assert "Rolled back to openclaw/vllm-standin:test@%s" % before["Image"] in text, out
     after = inspect(host)
     assert after["Id"] == before["Id"] and after["State"]["Running"]
-    assert "many" not in after["Args"]
+    assert " ".join(BAD_VALUE) not in " ".join(after["Args"])
     wait_for("the rolled-back vLLM to serve", lambda: health(host) == "200" and serves(host), timeout=60)
     ollama_up(host)
     assert host.service("ollama").is_running
