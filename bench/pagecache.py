@@ -25,10 +25,16 @@ median start, and the time the drop adds to a start: from the gate's "is short .
 to its last "dropped ..." line in the journal (sync, drop_caches, compact_memory, the readings).
 At the end the scenario's target is destroyed (--keep leaves it).
 
+--lab-host HOST runs the same on a host of the lab (`scripts/lab.sh up`, which shows it once as its
+"before and after"): /proc/sys remounted read-write in the host for the run (the lab's hosts have the
+targets' SYS_ADMIN, as the scenario's prepare uses), vLLM started through playbooks/vllm_restart.yml
+with the stand-in as GB10's driver and the utilization chosen as above, and at the end the
+inventory's settings again (a gated restart) and /proc/sys read-only as docker left it.
+
 It drops this whole machine's page cache: run it with nothing else running (it takes the flock
 /tmp/gx10-molecule-pagecache.lock, as scripts/test.sh does for the scenario).
 
-    bench/run.sh pagecache [--runs N] [--keep]
+    bench/run.sh pagecache [--runs N] [--keep] [--lab-host HOST]
 """
 import argparse
 import fcntl
@@ -39,7 +45,7 @@ import re
 import subprocess
 import time
 
-from _common import GIB, REPO, alternate, fmt, log, median, q, table, write_result
+from _common import GIB, REPO, Lab, alternate, fmt, log, median, q, table, write_result
 
 SCENARIO = "pagecache"
 TARGET = "gx10-pagecache"
@@ -50,11 +56,20 @@ SETTINGS = "/etc/openclaw-gx10/vllm-gate.json"
 DRIVER = "NV_ERR_NO_MEMORY"
 
 
+# The container the starts run in: the scenario's target, or --lab-host.
+TARGETS = [TARGET]
+# The stand-in as GB10's driver, as the scenario's molecule.yml sets it (a lab host gets it for the
+# run only).
+DRIVER_ENV = {"VLLM_STANDIN_DRIVER_MEMFREE": "1", "VLLM_STANDIN_LOAD_STEPS": "6", "VLLM_STANDIN_STARTUP_SECONDS": "6",
+              "VLLM_STANDIN_HOLD_BYTES": "0", "VLLM_STANDIN_CUDA_CONTEXT_BYTES": "0"}
+
+
 def sh(script, timeout=600, check=True):
-    proc = subprocess.run(["docker", "exec", TARGET, "sh", "-c", script], stdout=subprocess.PIPE,
+    target = TARGETS[-1]
+    proc = subprocess.run(["docker", "exec", target, "sh", "-c", script], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=timeout, check=False)
     if check and proc.returncode != 0:
-        raise RuntimeError("in %s: %s\nexit %d\n%s%s" % (TARGET, script, proc.returncode, proc.stdout[-2000:],
+        raise RuntimeError("in %s: %s\nexit %d\n%s%s" % (target, script, proc.returncode, proc.stdout[-2000:],
                                                          proc.stderr[-2000:]))
     return proc
 
@@ -73,6 +88,18 @@ def molecule(*args, timeout=1200):
                           stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise SystemExit("molecule %s failed:\n%s" % (" ".join(args), proc.stdout[-4000:]))
+
+
+def lab_restart(lab, host, extra):
+    """playbooks/vllm_restart.yml on one lab host (the gated restart), with extra variables."""
+    argv = ["ansible-playbook", "-i", str(lab.inventory), str(REPO / "playbooks" / "vllm_restart.yml"), "-l", host]
+    if extra:
+        argv += ["-e", json.dumps(extra)]
+    log("playbooks/vllm_restart.yml -l %s%s" % (host, " with " + ", ".join(sorted(extra)) if extra else ""))
+    proc = subprocess.run(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
+                          check=False)
+    if proc.returncode != 0:
+        raise SystemExit("vllm_restart.yml on %s failed:\n%s" % (host, proc.stdout[-4000:]))
 
 
 def drop_all():
@@ -157,6 +184,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="starts of each kind (default 5)")
     ap.add_argument("--keep", action="store_true", help="leave the scenario's target up at the end")
+    ap.add_argument("--lab-host", metavar="HOST", help="run on this host of the lab instead of the scenario's target")
     args = ap.parse_args()
 
     lock_dir = os.environ.get("GX10_MOLECULE_LOCK_DIR", "/tmp")
@@ -164,8 +192,15 @@ def main():
     log("waiting for %s (the scenario's lock)" % lock.name)
     fcntl.flock(lock, fcntl.LOCK_EX)
 
-    for step in ("create", "prepare", "converge"):
-        molecule(step)
+    if args.lab_host:
+        lab = Lab()
+        if args.lab_host not in lab.hosts:
+            raise SystemExit("%s is not a host of %s (%s)" % (args.lab_host, lab.inventory, ", ".join(lab.hosts)))
+        TARGETS.append(lab.container(args.lab_host) or args.lab_host)
+        sh("mount -o remount,bind,rw /proc/sys")
+    else:
+        for step in ("create", "prepare", "converge"):
+            molecule(step)
     drop_all()
     clean = meminfo()
     total = clean["MemTotal"]
@@ -174,7 +209,12 @@ def main():
     log("MemTotal %.2f GiB, MemFree %.2f GiB after a drop: utilization %.4f, the stand-in asks %.2f GiB, "
         "the gate needs %.2f GiB" % (total / GIB, clean["MemFree"] / GIB, util, requested / GIB,
                                      (requested + MARGIN) / GIB))
-    molecule("converge", "--", "-e", "vllm_gpu_memory_utilization=%s" % util)
+    if args.lab_host:
+        env = dict(lab.var(args.lab_host, "vllm_env", {}) or {}, **DRIVER_ENV)
+        lab_restart(lab, args.lab_host, {"vllm_gpu_memory_utilization": util, "vllm_env": env,
+                                         "vllm_restart_margin": "%dMiB" % (MARGIN >> 20)})
+    else:
+        molecule("converge", "--", "-e", "vllm_gpu_memory_utilization=%s" % util)
 
     runs = {"without": [], "with": []}
     order = alternate(("without", "with"), args.runs)
@@ -188,7 +228,10 @@ def main():
     finally:
         empty()
         set_guard(True)
-    if not args.keep:
+        if args.lab_host:
+            lab_restart(lab, args.lab_host, {})  # the inventory's settings, through the gate
+            sh("mount -o remount,bind,ro /proc/sys")
+    if not args.keep and not args.lab_host:
         molecule("destroy")
 
     rows, summary = [], {}
@@ -208,7 +251,7 @@ def main():
           "while MemAvailable covers it" % (requested / GIB, total / GIB, util),
           ["start", "failed", "NV_ERR msg", "median ok", "median failed", "drop adds"], rows)
     print("target: every start without the drop fails with the driver's message, none with it")
-    write_result("pagecache", {
+    write_result("pagecache-lab" if args.lab_host else "pagecache", {
         "runs_per_kind": args.runs,
         "calibration": {"mem_total": total, "free_after_drop": clean["MemFree"], "utilization": util,
                         "requested": requested, "margin": MARGIN, "slack": SLACK},

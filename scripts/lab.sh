@@ -9,7 +9,8 @@
 #                           (tests/lab/provision.yml), load a model into each Ollama as a client
 #                           would, roll out playbooks/site.yml, show the incident on host 1 (Ollama
 #                           holds 'big': `docker restart vllm` fails out of memory, the gated
-#                           playbooks/vllm_restart.yml succeeds), then playbooks/memory_report.yml
+#                           playbooks/vllm_restart.yml succeeds), the page cache's before and after
+#                           on host 1 (bench/pagecache.py --lab-host), then playbooks/memory_report.yml
 #   scripts/lab.sh status   the lab's containers and the memory report
 #   scripts/lab.sh down     remove the lab containers (label openclaw.gx10.lab=1) and lab/; stop the
 #                           bench's dockerd only when the lab's own bootstrap started it
@@ -213,6 +214,7 @@ cmd_up() {
     play site playbooks/site.yml || die "site.yml failed (lab/logs/site.log)"
 
     incident gx10-lab-1
+    pagecache gx10-lab-1
 
     section "7. Memory report: playbooks/memory_report.yml (read-only)"
     [ "$n" -ge 2 ] && ollama_load gx10-lab-2 tiny-a && say "a client loaded tiny-a on gx10-lab-2 (keep_alive 2h)"
@@ -268,6 +270,22 @@ incident() {
     play incident-restore playbooks/vllm_restart.yml -l "$host" \
         || die "restoring the inventory's settings on $host failed (lab/logs/incident-restore.log)"
     say "$host: back to the inventory's utilization (a gated restart)"
+}
+
+# pagecache HOST: GB10's second out-of-memory, before and after (bench/pagecache.py --lab-host, one
+# start of each). The page cache is filled until MemFree is short of vLLM's request while
+# MemAvailable covers it. Before: the gate as it was (it cannot drop: /proc/sys read-only, as
+# docker leaves it in a container) passes on MemAvailable, and the stand-in, as GB10's driver,
+# fails the load with NV_ERR_NO_MEMORY. After: the gate drops the page cache as far as needed
+# (journal: the figures before and after) and vLLM serves. Then the inventory's settings again.
+pagecache() {
+    local host=$1 rc=0
+    section "6b. GB10's second out-of-memory on $host, before and after: the page cache holds MemFree down"
+    say "the driver allocates from free pages: MemAvailable counts the page cache, the driver cannot use it"
+    python "$REPO/bench/pagecache.py" --lab-host "$host" --runs 1 >"$LAB/logs/pagecache.log" 2>&1 || rc=$?
+    grep -E '^(gated|start|without|with) |^\[bench' "$LAB/logs/pagecache.log" | sed 's/^/  /'
+    [ $rc = 0 ] || die "the page cache's before and after failed (lab/logs/pagecache.log)"
+    say "$host: vLLM /health $(docker exec "$host" curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8000/health) with the inventory's settings again"
 }
 
 report() {
