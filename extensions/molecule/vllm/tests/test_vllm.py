@@ -455,10 +455,12 @@ def test_a_stranger_on_vllms_port_while_it_is_down_gets_no_key(host, tmp_path):
                     "http://127.0.0.1:8000/v1/models" % api_key).stdout
     assert auth.strip() == "200"
     ollama_up(host)  # released by the gate's post
-    # Back to no secrets (and vllm_max_model_len: docker_container compares env allowing more keys
-    # present, so a key removed alone changes nothing): the diff would show the OLD key as removed.
-    rc, out = play(CONVERGE, args=["-v", "--diff"], tmp_path=tmp_path)
+    # Back to no secrets, the keys removed alone (vllm_max_model_len stays 2048): the container
+    # compares its environment strictly, so a removed key is a change. The diff would show the OLD
+    # key as removed.
+    rc, out = play(CONVERGE, {"vllm_max_model_len": 2048}, args=["-v", "--diff"], tmp_path=tmp_path)
     assert rc == 0, out
+    assert re.search(r"changed=[1-9]", out), out
     assert api_key not in out and (not hf_token or hf_token not in out)
     assert not [e for e in inspect(host)["Config"]["Env"] if e.startswith(("VLLM_API_KEY=", "HF_TOKEN="))]
     assert health(host) == "200" and serves(host)
