@@ -180,6 +180,26 @@ def one_start(kind, requested):
             "why": next((m for m in reversed(text) if "does not serve" in m or "REFUSED" in m), "")}
 
 
+def calibrate(args, lab):
+    """The utilization from MemFree after a drop (the request fits once the cache is dropped), and
+    vLLM converged with it: (bytes the stand-in asks, MemTotal, utilization, MemFree after the drop)."""
+    drop_all()
+    clean = meminfo()
+    total = clean["MemTotal"]
+    util = math.floor((clean["MemFree"] - MARGIN - SLACK) / total * 10000) / 10000
+    requested = math.ceil(total * util)
+    log("MemTotal %.2f GiB, MemFree %.2f GiB after a drop: utilization %.4f, the stand-in asks %.2f GiB, "
+        "the gate needs %.2f GiB" % (total / GIB, clean["MemFree"] / GIB, util, requested / GIB,
+                                     (requested + MARGIN) / GIB))
+    if lab:
+        env = dict(lab.var(args.lab_host, "vllm_env", {}) or {}, **DRIVER_ENV)
+        lab_restart(lab, args.lab_host, {"vllm_gpu_memory_utilization": util, "vllm_env": env,
+                                         "vllm_restart_margin": "%dMiB" % (MARGIN >> 20)})
+    else:
+        molecule("converge", "--", "-e", "vllm_gpu_memory_utilization=%s" % util)
+    return requested, total, util, clean["MemFree"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="starts of each kind (default 5)")
@@ -192,33 +212,22 @@ def main():
     log("waiting for %s (the scenario's lock)" % lock.name)
     fcntl.flock(lock, fcntl.LOCK_EX)
 
-    if args.lab_host:
-        lab = Lab()
+    lab = Lab() if args.lab_host else None
+    if lab:
         if args.lab_host not in lab.hosts:
             raise SystemExit("%s is not a host of %s (%s)" % (args.lab_host, lab.inventory, ", ".join(lab.hosts)))
         TARGETS.append(lab.container(args.lab_host) or args.lab_host)
-        sh("mount -o remount,bind,rw /proc/sys")
     else:
         for step in ("create", "prepare", "converge"):
             molecule(step)
-    drop_all()
-    clean = meminfo()
-    total = clean["MemTotal"]
-    util = math.floor((clean["MemFree"] - MARGIN - SLACK) / total * 10000) / 10000
-    requested = math.ceil(total * util)
-    log("MemTotal %.2f GiB, MemFree %.2f GiB after a drop: utilization %.4f, the stand-in asks %.2f GiB, "
-        "the gate needs %.2f GiB" % (total / GIB, clean["MemFree"] / GIB, util, requested / GIB,
-                                     (requested + MARGIN) / GIB))
-    if args.lab_host:
-        env = dict(lab.var(args.lab_host, "vllm_env", {}) or {}, **DRIVER_ENV)
-        lab_restart(lab, args.lab_host, {"vllm_gpu_memory_utilization": util, "vllm_env": env,
-                                         "vllm_restart_margin": "%dMiB" % (MARGIN >> 20)})
-    else:
-        molecule("converge", "--", "-e", "vllm_gpu_memory_utilization=%s" % util)
-
     runs = {"without": [], "with": []}
-    order = alternate(("without", "with"), args.runs)
+    # Whatever fails on the way, a lab host gets the inventory's settings again and /proc/sys
+    # read-only as docker left it: later sections and runs must measure the host as it was.
     try:
+        if lab:
+            sh("mount -o remount,bind,rw /proc/sys")
+        requested, total, util, free_after_drop = calibrate(args, lab)
+        order = alternate(("without", "with"), args.runs)
         for i, kind in enumerate(order, 1):
             res = one_start(kind, requested)
             runs[kind].append(res)
@@ -226,12 +235,15 @@ def main():
                 i, len(order), kind, "ok" if res["ok"] else "FAIL", res["wall_seconds"], res["free_before_gib"],
                 res["available_before_gib"], fmt(res["drop_seconds"]), res["why"][:120]))
     finally:
-        empty()
-        set_guard(True)
-        if args.lab_host:
-            lab_restart(lab, args.lab_host, {})  # the inventory's settings, through the gate
-            sh("mount -o remount,bind,ro /proc/sys")
-    if not args.keep and not args.lab_host:
+        try:
+            empty()
+            set_guard(True)
+            if lab:
+                lab_restart(lab, args.lab_host, {})  # the inventory's settings, through the gate
+        finally:
+            if lab:
+                sh("mount -o remount,bind,ro /proc/sys", check=False)
+    if not args.keep and not lab:
         molecule("destroy")
 
     rows, summary = [], {}
@@ -253,7 +265,7 @@ def main():
     print("target: every start without the drop fails with the driver's message, none with it")
     write_result("pagecache-lab" if args.lab_host else "pagecache", {
         "runs_per_kind": args.runs,
-        "calibration": {"mem_total": total, "free_after_drop": clean["MemFree"], "utilization": util,
+        "calibration": {"mem_total": total, "free_after_drop": free_after_drop, "utilization": util,
                         "requested": requested, "margin": MARGIN, "slack": SLACK},
         "summary": summary, "runs": runs,
     })

@@ -178,10 +178,18 @@ class _Exchange(object):
         self.connect_timeout = min(float(connect_timeout), self.timeout) if connect_timeout else self.timeout
         self.validate_certs, self.errors = validate_certs, errors
         self.what = '%s %s' % (method, url) if method_in_messages else url
-        parts = urlsplit(url)
-        if parts.scheme not in ('http', 'https') or not parts.hostname:
-            raise _error(errors, 'transport', '%s: not an http:// or https:// URL' % self.what, what=self.what,
-                         **(where or {}))
+        # urlsplit and .port raise ValueError on a bad bracket or port: typed here like any other
+        # URL that cannot be asked, never a traceback.
+        try:
+            parts = urlsplit(url)
+            # the port always given: http.client would read a bare IPv6 address's last group as one
+            self.port = parts.port or (443 if parts.scheme == 'https' else 80)
+        except ValueError as exc:
+            parts, problem = None, str(exc)
+        else:
+            problem = None if parts.scheme in ('http', 'https') and parts.hostname else 'not an http:// or https:// URL'
+        if problem:
+            raise _error(errors, 'transport', '%s: %s' % (self.what, problem), what=self.what, **(where or {}))
         self.parts = parts
         self.base = base or '%s://%s' % (parts.scheme, parts.netloc)
         self.where = dict(where or {}, url=(where or {}).get('url', self.base))
@@ -200,9 +208,7 @@ class _Exchange(object):
 
     def open(self):
         import http.client
-        parts = self.parts
-        # the port always given: http.client would read a bare IPv6 address's last group as one
-        port = parts.port or (443 if parts.scheme == 'https' else 80)
+        parts, port = self.parts, self.port
         if parts.scheme == 'https':
             import ssl
             context = ssl.create_default_context()
@@ -301,7 +307,10 @@ def request(method, url, payload=None, headers=None, timeout=30.0, connect_timeo
         exchange.open()
         response = exchange.read()
         location = response.headers.get('Location')
-        if response.status in REDIRECTS and location and followed < redirects and method in ('GET', 'HEAD'):
+        # Never after a listener check: it proved this host and port, not where a redirect leads,
+        # and the same headers (a key) would go there.
+        if (response.status in REDIRECTS and location and followed < redirects and method in ('GET', 'HEAD')
+                and listener is None):
             followed += 1
             url = urljoin(url, location)
             continue

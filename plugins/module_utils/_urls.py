@@ -78,6 +78,10 @@ def http_url(url, name='url'):
     scheme, sep, rest = text.partition('://')
     if not sep or scheme not in ('http', 'https') or not rest.split('/')[0] or _CONTROL_RE.search(text):
         raise URLError('%s: %r is not an http:// or https:// URL' % (name, url))
+    try:
+        urlsplit(text).port  # pylint: disable=expression-not-assigned
+    except ValueError as exc:  # a bad bracket or port: refused before anything is asked
+        raise URLError('%s: %r is not a URL that can be asked (%s)' % (name, url, exc))
     return text.rstrip('/')
 
 

@@ -375,8 +375,10 @@ class ServingWait(object):
             done = probe(self.base, '/health', headers=self.headers, validate_certs=self.validate_certs,
                          timeout=self.request_timeout, listener=self.listener_check)
             state['health'] = done['outcome']
-            done['ok'] = done['status'] == 200
-            if done['ok']:
+            if done['outcome'] != 'unproven' and done['status'] != 200:
+                # Not a completion's answer: the next look judges this /health from the start.
+                return None
+            if done['status'] == 200:
                 done = None
         else:
             done = None

@@ -207,6 +207,17 @@ def test_not_an_http_url_is_a_transport_error():
     assert 'not an http:// or https:// URL' in info.value.msg
 
 
+@pytest.mark.parametrize('url, words', [
+    ('http://[::1:8000/x', 'Invalid IPv6 URL'),
+    ('http://127.0.0.1:99999/x', 'out of range'),
+    ('http://127.0.0.1:abc/x', 'abc'),
+])
+def test_a_url_that_cannot_be_split_is_a_transport_error_not_a_traceback(url, words):
+    with pytest.raises(_http.TransportError) as info:
+        _http.request('GET', url)
+    assert url in info.value.msg and words in info.value.msg
+
+
 def test_statuses_are_the_callers_unless_it_wants_json(server):
     server.reply = lambda path: (404, b'{"error": "model \\"x\\" not found"}', {})
     assert _http.request('POST', server.url + '/api/show', payload={'model': 'x'}).status == 404
@@ -255,6 +266,8 @@ def test_redirects_are_followed_only_when_asked(server):
     server.reply = reply
     assert _http.request('GET', server.url + '/old').status == 307
     assert _http.request('GET', server.url + '/old', redirects=3).json() == {'path': '/new'}
+    # A listener check proves this host and port, not where a redirect leads: not followed.
+    assert _http.request('GET', server.url + '/old', redirects=3, listener=lambda: None).status == 307
 
 
 def test_an_ipv6_url_without_a_port_connects_to_port_80_of_that_address(monkeypatch):
@@ -270,3 +283,15 @@ def test_an_ipv6_url_without_a_port_connects_to_port_80_of_that_address(monkeypa
     with pytest.raises(_http.Refused):
         _http.request('GET', 'http://[::1]/x', timeout=5)
     assert made == [('::1', 80)]
+
+
+def test_health_only_with_a_listener_check_judges_a_second_non_200_as_health_not_a_completion(server):
+    """vllm_wait completion=false from_container=true: the proven /health that decides comes back
+    401, then 200. Not a "completion refused" verdict: the next look judges /health again."""
+    from ansible_collections.openclaw.gx10.plugins.module_utils._vllm import wait_serving
+    answers = iter([200, 401, 200, 200])
+    server.reply = lambda path: (next(answers, 200), b'', {})
+    result = wait_serving(server.url, 30, completion_check=False, listener_check=lambda: None,
+                          sleep=lambda s: None)
+    assert result['serving'], result
+    assert 'completion' not in (result['reason'] or ''), result

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLError, base_url, local_port, ollama_url
+from ansible_collections.openclaw.gx10.plugins.module_utils._urls import URLError, base_url, http_url, local_port, ollama_url
 
 
 @pytest.mark.parametrize('host,port,expected', [
@@ -99,3 +99,21 @@ def test_local_port(url, expected):
 def test_local_port_refuses_naming_the_variable():
     with pytest.raises(URLError, match='ollama_url: .* is not a URL'):
         local_port('http://127.0.0.1:99999', 'ollama_url')
+
+
+@pytest.mark.parametrize('url', ['http://127.0.0.1:8000/', 'https://[::1]:8443', 'http://localhost'])
+def test_http_url_takes(url):
+    assert http_url(url) == url.rstrip('/')
+
+
+@pytest.mark.parametrize('url, fragment', [
+    ('ftp://host/x', 'not an http:// or https:// URL'),
+    ('http://', 'not an http:// or https:// URL'),
+    ('http://[::1:8000/x', 'Invalid IPv6 URL'),      # a bracket left open
+    ('http://127.0.0.1:99999', 'out of range'),     # urlsplit reads the port only when asked
+    ('http://127.0.0.1:abc', 'abc'),
+])
+def test_http_url_refuses_naming_the_variable(url, fragment):
+    with pytest.raises(URLError) as info:
+        http_url(url, 'vllm_url')
+    assert info.value.args[0].startswith('vllm_url: ') and fragment in info.value.args[0]
