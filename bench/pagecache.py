@@ -45,7 +45,7 @@ import re
 import subprocess
 import time
 
-from _common import GIB, REPO, Lab, alternate, fmt, log, median, q, table, write_result
+from _common import GIB, REPO, Lab, LabHost, alternate, fmt, log, median, q, table, write_result
 
 SCENARIO = "pagecache"
 TARGET = "gx10-pagecache"
@@ -92,14 +92,10 @@ def molecule(*args, timeout=1200):
 
 def lab_restart(lab, host, extra):
     """playbooks/vllm_restart.yml on one lab host (the gated restart), with extra variables."""
-    argv = ["ansible-playbook", "-i", str(lab.inventory), str(REPO / "playbooks" / "vllm_restart.yml"), "-l", host]
-    if extra:
-        argv += ["-e", json.dumps(extra)]
     log("playbooks/vllm_restart.yml -l %s%s" % (host, " with " + ", ".join(sorted(extra)) if extra else ""))
-    proc = subprocess.run(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900,
-                          check=False)
-    if proc.returncode != 0:
-        raise SystemExit("vllm_restart.yml on %s failed:\n%s" % (host, proc.stdout[-4000:]))
+    res = LabHost(lab, host).gated_restart(extra)
+    if not res["ok"]:
+        raise SystemExit("vllm_restart.yml on %s failed (rc %d): %s" % (host, res["rc"], res.get("why", "")))
 
 
 def drop_all():
