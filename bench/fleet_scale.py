@@ -10,8 +10,11 @@ missing). One untimed run converges the hosts; then, alternating, N times each, 
 Both with -e gx10_serial=["100%"] (one batch: the fleet at once) unless --serial default, which
 keeps site.yml's canary batches (1, 33 %, 100 %: with 3 hosts one host at a time).
 Every timed run must report changed=0 on every host (a no-op); printed: both medians, the ratio,
-then one more untimed no-op run on FIRST_HOST with a task profile (ansible.posix.profile_tasks):
-how many tasks ran (ok, skipped) and the slowest of them.
+and where the CPU went: the controller's (ansible-playbook and its children: workers, the docker
+CLI of the lab's connection) and the whole machine's (/proc/stat: the lab hosts run here too, so
+on a 2-core machine the 3-host run competes with its own hosts for the cores); then one more
+untimed no-op run on FIRST_HOST with a task profile (ansible.posix.profile_tasks): how many tasks
+ran (ok, skipped) and the slowest of them.
 
     bench/run.sh fleet_scale [--runs N] [--serial one-batch|default]
 """
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 
 from _common import (REPO, alternate, ensure_lab, fmt, log, median, ratio, table, timed,
                      write_result)
@@ -50,13 +54,16 @@ def main():
     runs = {"one": [], "all": []}
     order = alternate(("one", "all"), args.runs)
     for i, kind in enumerate(order, 1):
+        cpu0 = cpu_sample()
         seconds, proc = timed(commands[kind])
+        cpu = {k: round(v1 - v0, 2) for (k, v0), v1 in zip(cpu0.items(), cpu_sample().values())}
         recap = {m[0]: {"ok": int(m[1]), "changed": int(m[2]), "unreachable": int(m[3]),
                         "failed": int(m[4])} for m in RECAP.findall(proc.stdout)}
         changed = sum(v["changed"] for v in recap.values())
         noop = proc.returncode == 0 and changed == 0
         runs[kind].append({"wall_seconds": round(seconds, 3), "rc": proc.returncode,
-                           "hosts": len(recap), "changed": changed, "noop": noop})
+                           "hosts": len(recap), "changed": changed, "noop": noop,
+                           "controller_cpu_seconds": cpu["controller"], "machine_busy_cpu_seconds": cpu["machine_busy"]})
         log("run %2d/%d %-3s %.2f s rc %d hosts %d changed %d" % (i, len(order), kind, seconds,
                                                                   proc.returncode, len(recap), changed))
     med = {k: median([r["wall_seconds"] for r in v if r["noop"]]) for k, v in runs.items()}
@@ -68,11 +75,36 @@ def main():
           [["1", "%d/%d" % (sum(x["noop"] for x in runs["one"]), args.runs), fmt(med["one"])],
            [str(len(hosts)), "%d/%d" % (sum(x["noop"] for x in runs["all"]), args.runs), fmt(med["all"])]])
     print("\n%d hosts / 1 host: %s" % (len(hosts), fmt(r, "")))
+    cpu = {k: {m: median([x[m] for x in v if x["noop"]]) for m in ("controller_cpu_seconds", "machine_busy_cpu_seconds")}
+           for k, v in runs.items()}
+    cores = os.cpu_count() or 1
+    table("Where the CPU went (medians; %d cores: at most %d cpu-s per second)" % (cores, cores),
+          ["hosts", "wall", "controller cpu-s", "machine busy cpu-s", "cores busy"],
+          [[n, fmt(med[k]), fmt(cpu[k]["controller_cpu_seconds"], ""), fmt(cpu[k]["machine_busy_cpu_seconds"], ""),
+            fmt(ratio(cpu[k]["machine_busy_cpu_seconds"], med[k]), "")]
+           for n, k in (("1", "one"), (str(len(hosts)), "all"))])
+    extra = len(hosts) - 1
+    if extra and None not in (cpu["all"]["machine_busy_cpu_seconds"], cpu["one"]["machine_busy_cpu_seconds"]):
+        print("each host beyond the first: %.2f cpu-s on the controller, %.2f cpu-s on the machine in all"
+              % ((cpu["all"]["controller_cpu_seconds"] - cpu["one"]["controller_cpu_seconds"]) / extra,
+                 (cpu["all"]["machine_busy_cpu_seconds"] - cpu["one"]["machine_busy_cpu_seconds"]) / extra))
     profile = task_profile(commands["one"], args.top)
     write_result("fleet_scale", {"hosts": hosts, "serial": args.serial, "runs_per_kind": args.runs,
                                  "commands": {k: " ".join(v) for k, v in commands.items()},
-                                 "median_seconds": med, "ratio_all_over_one": r, "runs": runs,
+                                 "median_seconds": med, "ratio_all_over_one": r, "median_cpu_seconds": cpu,
+                                 "runs": runs,
                                  "profile_one_host": profile})
+
+
+def cpu_sample():
+    """CPU seconds so far: the controller's finished children (ansible-playbook and what it ran) and
+    the whole machine's busy time (/proc/stat's first line less idle and iowait)."""
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open("/proc/stat", encoding="ascii") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return {"controller": child.ru_utime + child.ru_stime,
+            "machine_busy": (sum(ticks) - ticks[3] - ticks[4]) / hz}
 
 
 def task_profile(command, top):

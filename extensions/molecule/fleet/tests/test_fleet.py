@@ -142,7 +142,7 @@ def test_memory_report_agrees_with_the_hosts():
 def test_site_through_ansible_runner(tmp_path):
     """What AWX and Automation Platform run a job template with: ansible-runner runs site.yml on
     the converged fleet (as the sudo user, become from the playbook); every host is reached,
-    none fails, nothing changes, and each batch checked /health."""
+    none fails, nothing changes, and each batch checked that every host serves."""
     import ansible_runner  # tests/requirements.txt
 
     env = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
@@ -157,7 +157,7 @@ def test_site_through_ansible_runner(tmp_path):
     assert not stats["failures"] and not stats["dark"], stats
     assert not stats["changed"], stats
     healthy = sorted(e["event_data"]["host"] for e in run.events
-                     if e["event"] == "runner_on_ok" and e["event_data"].get("task") == "Check vLLM answers /health")
+                     if e["event"] == "runner_on_ok" and e["event_data"].get("task") == "Check vLLM serves (/health and one completion)")
     assert healthy == HOSTS, output
 
 
