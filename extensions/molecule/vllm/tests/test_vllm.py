@@ -82,7 +82,7 @@ def test_changed_setting_goes_through_one_gated_restart(host, tmp_path):
     before = inspect(host)
     rc, out = play(CONVERGE, {"vllm_max_model_len": 8192}, tmp_path=tmp_path)
     assert rc == 0, out
-    assert out.count("restart.yml for %s" % TARGET) == 1, out
+    assert out.count("restart_changed.yml for %s" % TARGET) == 1, out
     assert out.count("TASK [openclaw.gx10.vllm : Stop the vLLM unit]") == 1, out
     assert out.count("TASK [openclaw.gx10.vllm : Restart vLLM through its unit") == 1, out
     assert "differs in:" in out
@@ -94,7 +94,7 @@ def test_changed_setting_goes_through_one_gated_restart(host, tmp_path):
     rc, out = play(CONVERGE, {"vllm_max_model_len": 8192}, tmp_path=tmp_path)
     assert rc == 0, out
     assert re.search(re.escape(TARGET) + r"\s+: ok=\d+\s+changed=0 ", out), out
-    assert "restart.yml" not in out
+    assert "restart_changed.yml" not in out
     assert inspect(host)["State"]["StartedAt"] == after["State"]["StartedAt"]
 
 
@@ -260,7 +260,7 @@ def test_removed_flag_refused_with_vllm_untouched_and_serving(host, tmp_path):
     assert rc != 0, out
     assert ("vllm_extra_args: --disable-log-requests was removed in vLLM 0.17.0: use --enable-log-requests "
             "instead") in flat(out), out
-    assert "restart.yml" not in out and "Stop the vLLM unit" not in out, out
+    assert "restart_changed.yml" not in out and "Stop the vLLM unit" not in out, out
     after = inspect(host)
     assert after["Id"] == before["Id"]
     assert after["State"]["StartedAt"] == before["State"]["StartedAt"] and after["State"]["Running"]
@@ -275,7 +275,7 @@ def test_agent_flags_roll_out_and_serve(host, tmp_path):
     before = inspect(host)
     rc, out = play(CONVERGE, {"vllm_extra_args": AGENT_ARGS}, tmp_path=tmp_path)
     assert rc == 0, out
-    assert out.count("restart.yml for %s" % TARGET) == 1, out
+    assert out.count("restart_changed.yml for %s" % TARGET) == 1, out
     # the stand-in's tag names no release: the options every release in the table has, with a warning
     # (the result format is YAML: the quotes around the image may come doubled)
     assert re.search(r"the vLLM release of image '+openclaw/vllm-standin:test'+ is unknown", flat(out)), out
@@ -553,7 +553,7 @@ def test_a_hold_that_no_start_follows_ends_with_its_lease(host, tmp_path):
     transient timer on the host, starts Ollama again; vLLM is not touched."""
     rc, out = play(CONVERGE, {"vllm_hold_lease": 5}, tmp_path=tmp_path)
     assert rc == 0, out
-    assert "restart.yml" not in out  # the host's settings only: nothing restarts
+    assert "restart_changed.yml" not in out  # the host's settings only: nothing restarts
     ollama_up(host)
     started = inspect(host)["State"]["StartedAt"]
     out = host.check_output("python3 /usr/local/lib/openclaw-gx10/vllm_gate.py %s hold" % GATE_SETTINGS)

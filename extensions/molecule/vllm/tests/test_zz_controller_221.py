@@ -65,7 +65,7 @@ def test_221_finds_nothing_to_change_in_what_219_rendered(host, core221, tmp_pat
     rc, out = core221(CONVERGE, tmp_path=tmp_path)
     assert rc == 0, out
     assert changed_zero(out), out
-    assert "restart.yml" not in out
+    assert "restart_changed.yml" not in out
     rc, out = core221(CONVERGE, args=["--check", "--diff"], tmp_path=tmp_path)
     assert rc == 0, out
     assert changed_zero(out), out
